@@ -1,0 +1,110 @@
+"""The ``mlinterview`` command: thin; each subcommand calls one module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import course
+
+
+def _build(args: argparse.Namespace) -> int:
+    root = course.find_root(args.root)
+    result = course.build(root, args.assignments or None, check=args.check)
+    if args.check:
+        if result.stale:
+            print("stale build output (run `make build` and commit the result):", file=sys.stderr)
+            for item in result.stale:
+                print(f"  {item}", file=sys.stderr)
+            return 1
+        print("source/ and release/ are up to date with notebooks/")
+        return 0
+    for item in result.written:
+        print(f"wrote {item}")
+    for item in result.removed:
+        print(f"removed {item}")
+    if not result.written and not result.removed:
+        print("nothing to do: source/ and release/ are up to date")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    root = course.find_root(args.root)
+    problems = course.check_course(root, args.assignments or None)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    n = len(course.authored_notebooks(root, args.assignments or None))
+    print(f"{n} notebook(s) checked: every rule holds ({', '.join(course.RULES)})")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from . import demo
+
+    return demo.run(course.find_root(args.root), args.assignments or None)
+
+
+def _delegate(module: str, function: str):
+    """Subcommands whose modules are heavier to import load them only when used."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(f"mlinterview.{module}"), function)(args)
+
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mlinterview", description=__doc__)
+    parser.add_argument("--root", type=Path, default=None,
+                        help="course folder (default: found from the current folder)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="notebooks/*.py -> source/*.ipynb -> release/*.ipynb")
+    p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 naming every stale file")
+    p.set_defaults(func=_build)
+
+    p = sub.add_parser("check", help="lint the course: nbgrader metadata and the exercise rules")
+    p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    p.set_defaults(func=_check)
+
+    p = sub.add_parser("demo", help="build, hand in a sample cohort, grade it with stock nbgrader")
+    p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    p.set_defaults(func=_demo)
+
+    p = sub.add_parser("selfcheck", help="run the visible and hidden tests on a copy of your notebook")
+    p.add_argument("notebook", type=Path, help="your notebook (e.g. release/m03_ml_coding/knn.ipynb)")
+    p.set_defaults(func=_delegate("selfstudy", "selfcheck_command"))
+
+    p = sub.add_parser("progress", help="your points and parts passed in every module, with a plot")
+    p.set_defaults(func=_delegate("selfstudy", "progress_command"))
+
+    p = sub.add_parser("grade", help="grade a cohort: parallel, sandboxed, resumable")
+    p.add_argument("assignment")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--student", action="append", default=None, dest="students")
+    p.set_defaults(func=_delegate("grading.cli", "grade_command"))
+
+    p = sub.add_parser("report", help="cohort report (HTML with plots) and a CSV for an LMS")
+    p.add_argument("assignment")
+    p.set_defaults(func=_delegate("grading.cli", "report_command"))
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except course.CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Find the course's data files, wherever a notebook runs.
+
+A notebook may run from release/<aid>/, from autograded/<student>/<aid>/, or
+from a grader's temporary copy, so paths relative to the working folder are
+not enough. The data folder is, in order: ``$MLINTERVIEW_DATA``; a ``data/``
+folder (holding README.md) in the working folder or one above it; the
+``data/`` folder of the checkout this package is installed from.
+No file is ever downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class MissingDataError(FileNotFoundError):
+    """A data file the course ships is not where it should be."""
+
+
+def data_dir() -> Path:
+    env = os.environ.get("MLINTERVIEW_DATA")
+    if env:
+        return Path(env)
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "data" / "README.md").is_file():
+            return folder / "data"
+    return Path(__file__).resolve().parents[2] / "data"
+
+
+def path(name: str) -> Path:
+    """The path of ``data/<name>``; a clear error when it is missing."""
+    p = data_dir() / name
+    if not p.exists():
+        raise MissingDataError(
+            f"data file {name!r} is missing (looked in {p.parent}). It ships with the course: "
+            f"run `git checkout -- data/` in your clone, or set MLINTERVIEW_DATA to the folder "
+            f"that holds it.")
+    return p

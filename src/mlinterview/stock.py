@@ -1,0 +1,86 @@
+"""Drive stock nbgrader: generate_assignment and autograde as an instructor runs
+them, and read the scores back from the gradebook."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .course import tools_on_path
+
+
+@dataclass(frozen=True)
+class Grade:
+    student: str
+    notebook: str
+    grade_id: str
+    score: float
+    max_score: float
+
+
+def nbgrader(root: Path, *args: str, timeout: float | None = None,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``nbgrader <args>`` in the course folder, as an instructor would type it."""
+    tools_on_path()
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def read_grades(db_url: str, assignment: str) -> list[Grade]:
+    """Every autograded cell score of every submission of ``assignment``."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    grades: list[Grade] = []
+    with Gradebook(db_url) as gb:
+        try:
+            assignment_row = gb.find_assignment(assignment)
+        except MissingEntry:
+            return []
+        for submission in assignment_row.submissions:
+            for nb in submission.notebooks:
+                for g in nb.grades:
+                    score = g.score if g.score is not None else 0.0
+                    grades.append(Grade(submission.student.id, nb.name, g.name,
+                                        float(score), float(g.max_score)))
+    return grades
+
+
+def score_table(grades: list[Grade], parts: dict[str, list[tuple[str, list[str]]]]) -> str:
+    """A plain-text table: one row per student, one column per part, and the total.
+
+    ``parts`` maps notebook -> [(part title, grade ids)], as ``course.iter_parts`` gives.
+    """
+    by_student: dict[str, dict[str, Grade]] = {}
+    for g in grades:
+        by_student.setdefault(g.student, {})[f"{g.notebook}/{g.grade_id}"] = g
+    columns = [(f"{nb}: {title}", [f"{nb}/{gid}" for gid in ids])
+               for nb, items in parts.items() for title, ids in items]
+    header = ["student"] + [_short(title) for title, _ in columns] + ["total"]
+    rows = []
+    for student in sorted(by_student):
+        cells = by_student[student]
+        row = [student]
+        total = max_total = 0.0
+        for _, keys in columns:
+            got = sum(cells[k].score for k in keys if k in cells)
+            most = sum(cells[k].max_score for k in keys if k in cells)
+            total, max_total = total + got, max_total + most
+            row.append(f"{got:g}/{most:g}")
+        row.append(f"{total:g}/{max_total:g}")
+        rows.append(row)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _short(title: str, width: int = 28) -> str:
+    # "interview_method: Part 3 — Code it: input checks... (4 points)" -> "Part 3 (4)"
+    name = title.split(": ", 1)[-1]
+    head = name.split(" — ")[0].split(" - ")[0]
+    pts = name.rsplit("(", 1)[-1].split(" ")[0] if "(" in name else ""
+    text = f"{head} ({pts})" if pts else head
+    return text[:width]
