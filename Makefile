@@ -6,6 +6,8 @@
 #   make lab     JupyterLab on your own copy of the release notebooks (mywork/)
 #   make build   notebooks/*.py -> source/*.ipynb -> release/*.ipynb
 #   make check   ruff + course lint + stale-build check
+#   make data    re-make the generated datasets in data/ (seeded, byte for byte)
+#   make bench   run the benchmarks (figures printed, not asserted)
 #   make clean   remove grading state (submitted/, autograded/, gradebook.db, ...)
 
 PYTHON ?= python3
@@ -15,7 +17,7 @@ STAMP  := $(VENV)/.installed
 # nbgrader runs helper programs (alembic, the kernel) by name
 export PATH := $(BIN):$(PATH)
 
-.PHONY: env lab demo build check test bench clean
+.PHONY: env lab demo build check test bench data clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +44,12 @@ check: env
 
 test: check
 	$(BIN)/pytest -n 2
+
+data: env
+	for g in data/*/generate.py; do $(BIN)/python $$g || exit 1; done
+
+bench: env
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf submitted autograded/*/ feedback exchange gradebook.db reports grades.csv .pytest_cache
