@@ -32,13 +32,14 @@ def _cohort(aid: str):
     return cohort, loses
 
 
-@pytest.mark.parametrize("aid", assignments())
-def test_every_fixture_scores_as_declared(aid, course_copy):
-    cohort, loses = _cohort(aid)
-    scores = grade_cohort(course_copy, aid, cohort)
+def score_problems(scores, loses) -> list[str]:
+    """Every way the graded cohort differs from what its fixtures declare."""
     problems = []
     for student, lost in loses.items():
-        got = scores[student]
+        got = scores.get(student)
+        if got is None:
+            problems.append(f"{student}: not graded")
+            continue
         if student == "blank":
             wrong = {k: s for k, (s, _) in got.items() if s != 0}
             if wrong:
@@ -52,6 +53,33 @@ def test_every_fixture_scores_as_declared(aid, course_copy):
         unknown = lost - set(got)
         if unknown:
             problems.append(f"{student}: LOSES names cells that do not exist: {sorted(unknown)}")
+    return problems
+
+
+def test_score_problems_catches_every_kind_of_mismatch():
+    scores = {
+        "blank": {"nb/a": (0.0, 1.0), "nb/b": (1.0, 2.0)},
+        "keeps_what_it_should_lose": {"nb/a": (1.0, 1.0), "nb/b": (2.0, 2.0)},
+        "loses_what_it_should_keep": {"nb/a": (0.0, 1.0), "nb/b": (0.0, 2.0)},
+        "right": {"nb/a": (0.0, 1.0), "nb/b": (2.0, 2.0)},
+    }
+    loses = {"blank": set(), "keeps_what_it_should_lose": {"nb/a"},
+             "loses_what_it_should_keep": {"nb/a"}, "right": {"nb/a"},
+             "typo": {"nb/zz"}}
+    scores["typo"] = {"nb/a": (1.0, 1.0)}
+    problems = "\n".join(score_problems(scores, loses))
+    assert "blank release scored points" in problems
+    assert "keeps_what_it_should_lose: should lose nb/a" in problems
+    assert "loses_what_it_should_keep: should keep nb/b" in problems
+    assert "typo: LOSES names cells that do not exist" in problems
+    assert "right:" not in problems
+
+
+@pytest.mark.parametrize("aid", assignments())
+def test_every_fixture_scores_as_declared(aid, course_copy):
+    cohort, loses = _cohort(aid)
+    scores = grade_cohort(course_copy, aid, cohort)
+    problems = score_problems(scores, loses)
     assert not problems, "\n".join(problems)
 
 

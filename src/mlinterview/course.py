@@ -148,8 +148,11 @@ def read_authored(path: Path, root: Path | None = None) -> nbformat.NotebookNode
     for index, cell in enumerate(nb.cells, start=1):
         meta = dict(cell.metadata)
         if "incorrectly_encoded_metadata" in meta:
-            raise CourseError(f"{rel}: cell {index}: the cell header is not valid JSON: "
-                              f"{meta['incorrectly_encoded_metadata']!r}")
+            bad = meta["incorrectly_encoded_metadata"]
+            line = next((n for n, text_line in enumerate(text.splitlines(), start=1)
+                         if text_line.startswith("# %%") and bad in text_line), None)
+            at = f" (line {line})" if line else ""
+            raise CourseError(f"{rel}: cell {index}{at}: the cell header is not valid JSON: {bad!r}")
         keep = {}
         if "nbgrader" in meta:
             if not isinstance(meta["nbgrader"], dict):
@@ -380,6 +383,9 @@ def _load_nbgrader_config(root: Path, scratch: Path):
         config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
     config.CourseDirectory.root = str(scratch)
     config.CourseDirectory.db_url = f"sqlite:///{scratch / 'build-gradebook.db'}"
+    # the API checks the exchange on start; a build never uses it
+    (scratch / "exchange").mkdir(exist_ok=True)
+    config.Exchange.root = str(scratch / "exchange")
     return config
 
 
