@@ -335,8 +335,11 @@ def read_ipynb(path: Path, root: Path | None = None) -> nbformat.NotebookNode:
     except json.JSONDecodeError as exc:
         raise CourseError(f"{rel}: not valid JSON: {exc.msg} at line {exc.lineno} "
                           f"column {exc.colno}") from None
+    if not isinstance(data, dict) or "cells" not in data:
+        raise CourseError(f"{rel}: not a notebook (no 'cells')")
     try:
-        nb = nbformat.from_dict(data)
+        # reads() also joins sources stored as lists of lines
+        nb = nbformat.reads(raw, as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # noqa: BLE001 - nbformat raises several kinds
         raise CourseError(f"{rel}: not a valid notebook: {str(exc).splitlines()[0]}") from None
