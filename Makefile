@@ -29,7 +29,7 @@ env: $(STAMP)
 
 lab: env
 	$(BIN)/python -m mlinterview.workspace mywork
-	$(BIN)/jupyter lab --ServerApp.root_dir=mywork
+	$(BIN)/jupyter lab --ServerApp.root_dir=mywork $(if $(filter 0,$(shell id -u)),--allow-root)
 
 demo: env
 	$(BIN)/mlinterview demo
