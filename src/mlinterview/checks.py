@@ -33,8 +33,8 @@ import threading
 import types
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,8 +97,16 @@ class _Deadline(BaseException):
 # --------------------------------------------------------------------------- formatting
 
 
+def _plain(value: Any) -> Any:
+    # numpy 2 spells a scalar np.float64(0.5); a learner reads 0.5 more easily
+    if isinstance(value, np.generic) and not isinstance(value, np.void):
+        return value.item()
+    return value
+
+
 def show(value: Any, limit: int = 120) -> str:
     """A short, readable repr for messages (long values are cut in the middle)."""
+    value = _plain(value)
     if isinstance(value, np.ndarray):
         with np.printoptions(threshold=12, edgeitems=3, precision=6, linewidth=10_000):
             text = f"array(shape={value.shape}, dtype={value.dtype}): {value!r}".replace("\n", " ")
@@ -125,55 +133,154 @@ def _what(what: str | None, default: str = "your answer") -> str:
 # Every comparison has the signature (actual, expected, *, what=None, ...) and
 # raises CheckFailed; expect() passes what=<call description>.
 
+_STRICT_TYPES = (list, tuple, dict, set, frozenset, str)
 
-def equal(actual: Any, expected: Any, *, what: str | None = None) -> None:
-    """Exact equality (``==``), with types checked for the common confusions.
 
-    A tuple and a list of the same items are *not* equal here when the
-    contract says which one to return: the message names both types.
+def equal(actual: Any, expected: Any, *, what: str | None = None,
+          check_type: bool = True) -> None:
+    """Exact equality, compared element by element, that names the first difference.
+
+    Containers are compared recursively: a list or tuple position by position,
+    a dict key by key, a set as a set. NaN equals NaN; a NumPy number equals
+    the Python number of the same value (``np.int64(3)`` is ``3``). Types are
+    checked for the common confusions: a ``bool`` is not an ``int``, and with
+    ``check_type`` (the default, for contracts that name the type) a list is
+    not a tuple. With ``check_type=False`` a list and a tuple of the same items
+    are equal.
     """
     w = _what(what)
-    if isinstance(expected, bool) and not isinstance(actual, (bool, np.bool_)):
-        raise CheckFailed(f"{w}: expected the bool {expected!r}, got {show(actual)} "
-                          f"({type(actual).__name__})")
-    if expected is None and actual is not None:
-        raise CheckFailed(f"{w}: expected None, got {show(actual)}")
-    if (isinstance(expected, (list, tuple, dict, set, str))
-            and type(actual) is not type(expected)
-            and not (isinstance(expected, str) and isinstance(actual, np.str_))):
-        raise CheckFailed(f"{w}: expected a {type(expected).__name__} {show(expected)}, "
-                          f"got a {type(actual).__name__} {show(actual)}")
+    difference = _difference(actual, expected, "", check_type)
+    if difference is None:
+        return
+    where, detail = difference
+    if not where:
+        raise CheckFailed(f"{w}: {detail}")
+    raise CheckFailed(f"{w}: differs at {where}: {detail}")
+
+
+def _describe(value: Any) -> str:
+    return f"a {type(value).__name__} {show(value, 60)}"
+
+
+def _difference(a: Any, e: Any, where: str, check_type: bool) -> tuple[str, str] | None:
+    """(where, what) of the first difference between ``a`` and ``e``, or None when equal."""
+    a = _plain(a)
+    if isinstance(e, (bool, np.bool_)):
+        if not isinstance(a, bool):
+            return where, f"expected the bool {bool(e)!r}, got {_describe(a)}"
+        return None if a == bool(e) else (where, f"expected {bool(e)!r}, got {a!r}")
+    if e is None:
+        return None if a is None else (where, f"expected None, got {show(a)}")
+    if isinstance(a, bool) and isinstance(_plain(e), (int, float)):
+        return where, f"expected the number {show(e)}, got the bool {a!r}"
+    if isinstance(e, _STRICT_TYPES):
+        sequences = (list, tuple, np.ndarray)
+        interchangeable = (not check_type and isinstance(e, sequences)
+                           and isinstance(a, sequences))
+        if not interchangeable and not isinstance(a, type(e)):
+            return where, f"expected a {type(e).__name__} {show(e, 60)}, got {_describe(a)}"
+    if isinstance(e, np.ndarray) or isinstance(a, np.ndarray):
+        return _array_difference(a, e, where)
+    if isinstance(e, (list, tuple)) and isinstance(a, (list, tuple)):
+        if len(a) != len(e):
+            return where, (f"expected {len(e)} items, got {len(a)} "
+                           f"(expected {show(e, 60)}, got {show(a, 60)})")
+        for i, (x, y) in enumerate(zip(a, e)):
+            found = _difference(x, y, f"{where}[{i}]", check_type)
+            if found is not None:
+                return found
+        return None
+    if isinstance(e, Mapping) and isinstance(a, Mapping):
+        missing = [k for k in e if k not in a]
+        extra = [k for k in a if k not in e]
+        if missing or extra:
+            return where, _missing_extra(missing, extra, " key(s)")
+        for k in e:
+            found = _difference(a[k], e[k], f"{where}[{k!r}]", check_type)
+            if found is not None:
+                return found
+        return None
+    if isinstance(e, (set, frozenset)) and isinstance(a, (set, frozenset)):
+        missing, extra = e - a, a - e
+        return (where, _missing_extra(missing, extra)) if missing or extra else None
+    e = _plain(e)
+    if _is_nan(a) and _is_nan(e):
+        return None
     try:
-        same = actual == expected
+        same = a == e
         if isinstance(same, np.ndarray):
-            same = bool(same.all()) and np.shape(actual) == np.shape(expected)
+            same = same.all()
         same = bool(same)
     except Exception as exc:  # noqa: BLE001 - any failure to compare is a mismatch
-        raise CheckFailed(f"{w}: could not compare {show(actual)} with {show(expected)} "
-                          f"({type(exc).__name__}: {exc})") from None
-    if not same:
-        detail = _first_difference(actual, expected)
-        raise CheckFailed(f"{w}: expected {show(expected)}, got {show(actual)}{detail}")
+        return where, (f"could not compare {show(a, 60)} with {show(e, 60)} "
+                       f"({type(exc).__name__}: {exc})")
+    return None if same else (where, f"expected {show(e, 60)}, got {show(a, 60)}")
 
 
-def _first_difference(actual: Any, expected: Any) -> str:
-    if isinstance(actual, Sequence) and isinstance(expected, Sequence) \
-            and not isinstance(actual, str) and not isinstance(expected, str):
-        if len(actual) != len(expected):
-            return f" (length {len(actual)}, expected {len(expected)})"
-        for i, (a, e) in enumerate(zip(actual, expected)):
-            if a != e:
-                return f" (first difference at index {i}: expected {show(e, 60)}, got {show(a, 60)})"
-    return ""
+def _missing_extra(missing: Iterable, extra: Iterable, noun: str = "", *, count: bool = False,
+                   limit: int = 60) -> str:
+    """'missing [3, 4]; unexpected [5]': what one collection lacks and has too many of."""
+    parts = []
+    for word, items in (("missing", list(missing)), ("unexpected", list(extra))):
+        if items:
+            items = sorted(items, key=repr)
+            number = f" {len(items)}:" if count else ""
+            parts.append(f"{word}{noun}{number} {show(items, limit)}")
+    return "; ".join(parts)
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _array_difference(a: Any, e: Any, where: str) -> tuple[str, str] | None:
+    try:
+        a_arr, e_arr = np.asarray(a), np.asarray(e)
+    except Exception as exc:  # noqa: BLE001
+        return where, f"could not compare {show(a, 60)} with {show(e, 60)} ({exc})"
+    if a_arr.shape != e_arr.shape:
+        return where, f"expected shape {e_arr.shape}, got {_describe(a)} of shape {a_arr.shape}"
+    ok = _elementwise_equal(a_arr, e_arr)
+    if ok.all():
+        return None
+    first = tuple(int(i) for i in np.argwhere(~ok)[0])
+    return where, (f"values differ at {int((~ok).sum())} of {e_arr.size} entries; first: "
+                   f"index {_index_text(first)} expected {show(e_arr[first])} "
+                   f"got {show(a_arr[first])}")
+
+
+def _index_text(index: tuple[int, ...]) -> str:
+    return str(index[0]) if len(index) == 1 else str(index)
+
+
+def _elementwise_equal(a: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Entry-by-entry equality, NaN equal to NaN, always an array of e's shape."""
+    try:
+        ok = np.asarray(a == e, dtype=bool)
+    except Exception:  # noqa: BLE001 - e.g. arrays of incomparable objects
+        ok = np.zeros(e.shape, dtype=bool)
+    if ok.shape != e.shape:  # numpy answers a single False for incomparable dtypes
+        ok = np.broadcast_to(ok, e.shape).copy()
+    if a.dtype.kind in "fc" and e.dtype.kind in "fc":
+        ok |= np.isnan(a) & np.isnan(e)
+    return ok
 
 
 def close(actual: Any, expected: float, *, what: str | None = None,
           rtol: float = 1e-7, atol: float = 1e-9) -> None:
     """A real number within ``atol + rtol * |expected|`` of the expected one.
 
-    NaN matches only NaN; infinities must match exactly.
+    Any real number type is accepted (``int``, ``float``, NumPy scalars, a
+    0-d array); a string, a bool or an array with entries is not. NaN matches
+    only NaN; infinities must match exactly.
     """
     w = _what(what)
+    if isinstance(actual, np.ndarray) and actual.ndim == 0:
+        actual = actual[()]
+    if isinstance(actual, (str, bytes, bool, np.bool_, np.ndarray)):
+        shape = f" of shape {actual.shape}" if isinstance(actual, np.ndarray) else ""
+        raise CheckFailed(f"{w}: expected a number close to {expected!r}, got "
+                          f"{_describe(actual)}{shape}")
     try:
         a = float(actual)
     except (TypeError, ValueError):
@@ -202,6 +309,8 @@ def array_close(actual: Any, expected: Any, *, what: str | None = None,
                 rtol: float = 1e-7, atol: float = 1e-9, check_dtype_kind: bool = False) -> None:
     """Arrays of the same shape whose entries agree within ``atol + rtol * |expected|``.
 
+    A list, tuple or array of any numeric dtype is accepted unless
+    ``check_dtype_kind`` asks for the expected kind (integer, float, ...).
     NaN matches NaN in the same place. The message counts the entries that
     differ and shows the first one by index.
     """
@@ -211,63 +320,84 @@ def array_close(actual: Any, expected: Any, *, what: str | None = None,
     if a.shape != e.shape:
         raise CheckFailed(f"{w}: expected shape {e.shape}, got shape {a.shape}")
     if check_dtype_kind and a.dtype.kind != e.dtype.kind:
-        raise CheckFailed(f"{w}: expected dtype kind {e.dtype} , got {a.dtype}")
+        raise CheckFailed(f"{w}: expected dtype {e.dtype} (kind {e.dtype.kind!r}), "
+                          f"got {a.dtype} (kind {a.dtype.kind!r})")
     try:
-        ok = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
+        ok = np.asarray(np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True), dtype=bool)
     except TypeError:
-        ok = a == e
+        if a.dtype.kind in "OUS" and e.dtype.kind in "fciub":
+            raise CheckFailed(f"{w}: expected numbers, got an array of {a.dtype} "
+                              f"({show(a, 80)})") from None
+        ok = _elementwise_equal(a, e)
     if not np.all(ok):
-        _report_array_mismatch(a, e, np.asarray(ok), w,
-                               f" (tolerance {atol:g} + {rtol:g} x |expected|)")
+        _report_array_mismatch(a, e, ok, w, f" (tolerance {atol:g} + {rtol:g} x |expected|)")
 
 
 def array_equal(actual: Any, expected: Any, *, what: str | None = None) -> None:
-    """Arrays of the same shape with identical entries (for labels, indices, counts)."""
+    """Arrays of the same shape with identical entries (for labels, indices, counts).
+
+    ``[1, 2]``, ``(1, 2)`` and ``np.array([1, 2])`` are all the same answer;
+    NaN equals NaN in the same place.
+    """
     w = _what(what)
     a = _as_array(actual, w)
     e = np.asarray(expected)
     if a.shape != e.shape:
         raise CheckFailed(f"{w}: expected shape {e.shape}, got shape {a.shape}")
-    ok = a == e
-    if e.dtype.kind == "f" and a.dtype.kind == "f":
-        ok = ok | (np.isnan(a) & np.isnan(e))
+    ok = _elementwise_equal(a, e)
     if not np.all(ok):
-        _report_array_mismatch(a, e, np.asarray(ok), w, "")
+        _report_array_mismatch(a, e, ok, w, "")
 
 
 def _report_array_mismatch(a: np.ndarray, e: np.ndarray, ok: np.ndarray, w: str, tol: str) -> None:
+    if e.ndim == 0:
+        raise CheckFailed(f"{w}: expected {show(e[()])}, got {show(a[()])}{tol}")
     bad = np.argwhere(~ok)
     first = tuple(int(i) for i in bad[0])
-    where = first[0] if len(first) == 1 else first
     noun = "rows" if e.ndim == 1 else "entries"
     raise CheckFailed(f"{w}: values differ at {len(bad)} of {e.size} {noun}; first: "
-                      f"index {where} expected {e[first]!r} got {a[first]!r}{tol}")
+                      f"index {_index_text(first)} expected {show(e[first])} "
+                      f"got {show(a[first])}{tol}")
+
+
+def _hashable(value: Any) -> Any:
+    """``value`` as something a set can hold: lists and arrays become tuples."""
+    value = _plain(value)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted(((_hashable(k), _hashable(v)) for k, v in value.items()), key=repr))
+    return value
 
 
 def same_set(actual: Any, expected: Iterable, *, what: str | None = None) -> None:
-    """Same elements, order ignored, duplicates ignored (for a set-valued answer)."""
+    """Same elements, order ignored, duplicates ignored (for a set-valued answer).
+
+    Any collection is accepted (set, list, tuple, array); elements that are
+    lists or arrays are compared as tuples, so ``[[1, 2]]`` and ``{(1, 2)}`` agree.
+    """
     w = _what(what)
-    try:
-        got = set(actual)
-    except TypeError:
-        raise CheckFailed(f"{w}: expected a collection, got {show(actual)}") from None
-    want = set(expected)
+    if isinstance(actual, (str, bytes)) or not isinstance(actual, Iterable):
+        raise CheckFailed(f"{w}: expected a collection, got {_describe(actual)}")
+    got = {_hashable(v) for v in actual}
+    want = {_hashable(v) for v in expected}
     missing, extra = want - got, got - want
     if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing {show(sorted(missing, key=repr), 80)}")
-        if extra:
-            parts.append(f"unexpected {show(sorted(extra, key=repr), 80)}")
-        raise CheckFailed(f"{w}: " + "; ".join(parts))
+        raise CheckFailed(f"{w}: {_missing_extra(missing, extra, count=True, limit=80)} "
+                          f"(order ignored)")
 
 
 def _null_key(value: Any, digits: int) -> Any:
     """A hashable, comparable stand-in for one SQL/pandas cell value.
 
     NULL, None, NaN and pandas NA all become the same marker (SQL semantics:
-    a missing value), floats are rounded to ``digits`` significant digits.
+    a missing value), floats (and decimals) are rounded to ``digits``
+    significant digits.
     """
+    from decimal import Decimal
+
     if value is None:
         return ("<NULL>",)
     try:
@@ -279,6 +409,8 @@ def _null_key(value: Any, digits: int) -> Any:
             return ("ts", value.isoformat())
     except ImportError:  # pragma: no cover
         pass
+    if isinstance(value, Decimal):
+        value = float(value)
     if isinstance(value, (float, np.floating)):
         if math.isnan(value):
             return ("<NULL>",)
@@ -289,6 +421,10 @@ def _null_key(value: Any, digits: int) -> Any:
         return int(value)
     if isinstance(value, np.bool_):
         return bool(value)
+    try:
+        hash(value)
+    except TypeError:
+        return ("<value>", _hashable(value))
     return value
 
 
@@ -299,10 +435,12 @@ def _rows(value: Any, w: str) -> tuple[list[str] | None, list[tuple]]:
         pd = None
     if pd is not None and isinstance(value, pd.DataFrame):
         return [str(c) for c in value.columns], [tuple(r) for r in value.itertuples(index=False)]
+    if hasattr(value, "fetchall") and callable(value.fetchall):  # a DuckDB relation or cursor
+        value = value.fetchall()
     if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
         rows = []
         for r in value:
-            rows.append(tuple(r) if isinstance(r, (tuple, list)) else (r,))
+            rows.append(tuple(r) if isinstance(r, (tuple, list, np.ndarray)) else (r,))
         return None, rows
     raise CheckFailed(f"{w}: expected rows (a DataFrame or a list of tuples), got {show(value)}")
 
@@ -311,10 +449,11 @@ def rows_equal(actual: Any, expected: Any, *, what: str | None = None, ordered: 
                check_columns: bool = True, digits: int = 9) -> None:
     """Two tables with the same rows, compared as a multiset unless ``ordered``.
 
-    Accepts DataFrames or lists of tuples. NULL/None/NaN/NA are one value
-    (SQL's NULL), compared exactly; floats agree to ``digits`` significant
-    digits. With ``check_columns`` and two DataFrames, column names must match
-    in order.
+    Accepts DataFrames, lists of tuples or lists (a row may be a tuple, a list
+    or an array), or a DuckDB relation. NULL/None/NaN/NA are one value (SQL's
+    NULL), compared exactly; ints and floats of the same value agree; floats
+    agree to ``digits`` significant digits. With ``check_columns`` and two
+    DataFrames, column names must match in order.
     """
     w = _what(what)
     a_cols, a_rows = _rows(actual, w)
@@ -337,13 +476,18 @@ def rows_equal(actual: Any, expected: Any, *, what: str | None = None, ordered: 
         return
     a_count, e_count = Counter(a_keys), Counter(e_keys)
     if a_count != e_count:
+        # show the rows as written, not their rounded stand-ins
+        e_first = {k: r for k, r in zip(reversed(e_keys), reversed(e_rows))}
+        a_first = {k: r for k, r in zip(reversed(a_keys), reversed(a_rows))}
         missing = list((e_count - a_count).elements())
         extra = list((a_count - e_count).elements())
         parts = [f"expected {len(e_keys)} rows, got {len(a_keys)}"]
         if missing:
-            parts.append(f"{len(missing)} expected row(s) missing, e.g. {show(missing[0], 80)}")
+            parts.append(f"{len(missing)} expected row(s) missing, e.g. "
+                         f"{show(tuple(map(_plain, e_first[missing[0]])), 80)}")
         if extra:
-            parts.append(f"{len(extra)} unexpected row(s), e.g. {show(extra[0], 80)}")
+            parts.append(f"{len(extra)} unexpected row(s), e.g. "
+                         f"{show(tuple(map(_plain, a_first[extra[0]])), 80)}")
         raise CheckFailed(f"{w}: " + "; ".join(parts) + " (row order ignored)")
 
 
@@ -372,6 +516,8 @@ def frame_equal(actual: Any, expected: Any, *, what: str | None = None,
             raise CheckFailed(f"{w}: expected columns {sorted(map(str, e.columns))}, "
                               f"got {sorted(map(str, a.columns))}")
         a = a[list(e.columns)]
+    if a.columns.has_duplicates:
+        raise CheckFailed(f"{w}: column names appear twice: {list(a.columns)}")
     if len(a) != len(e):
         raise CheckFailed(f"{w}: expected {len(e)} rows, got {len(a)}")
     if check_dtype:
@@ -383,36 +529,49 @@ def frame_equal(actual: Any, expected: Any, *, what: str | None = None,
         raise CheckFailed(f"{w}: the index differs: expected {show(list(e.index))}, "
                           f"got {show(list(a.index))}")
     if not check_row_order:
-        a = a.sort_values(list(a.columns), na_position="last", kind="stable").reset_index(drop=True)
-        e = e.sort_values(list(e.columns), na_position="last", kind="stable").reset_index(drop=True)
-    else:
-        a, e = a.reset_index(drop=True), e.reset_index(drop=True)
+        try:
+            a = a.sort_values(list(a.columns), na_position="last", kind="stable")
+        except TypeError as exc:
+            raise CheckFailed(f"{w}: cannot sort your rows to compare them ({exc})") from None
+        e = e.sort_values(list(e.columns), na_position="last", kind="stable")
+    a, e = a.reset_index(drop=True), e.reset_index(drop=True)
+    order = "" if check_row_order else " (after sorting both by every column)"
     for col in e.columns:
         a_na, e_na = a[col].isna().to_numpy(), e[col].isna().to_numpy()
         if not np.array_equal(a_na, e_na):
             i = int(np.argmax(a_na != e_na))
             raise CheckFailed(f"{w}: column {col!r}: missing values differ at {int((a_na != e_na).sum())} "
-                              f"of {len(e)} rows; first: row {i} expected {e[col].iloc[i]!r} "
-                              f"got {a[col].iloc[i]!r}")
+                              f"of {len(e)} rows; first: row {i} expected {show(e[col].iloc[i])} "
+                              f"got {show(a[col].iloc[i])}{order}")
         keep = ~e_na
         av, ev = a[col].to_numpy()[keep], e[col].to_numpy()[keep]
-        if ev.dtype.kind in "fc" or (ev.dtype.kind in "iu" and av.dtype.kind == "f"):
+        numeric = av.dtype.kind in "biufc"  # "1.5" the string is not 1.5 the number
+        if numeric and (ev.dtype.kind in "fc" or (ev.dtype.kind in "iu" and av.dtype.kind == "f")):
             ok = np.isclose(av.astype(float), ev.astype(float), rtol=rtol, atol=atol)
         else:
-            ok = np.array([x == y for x, y in zip(av, ev)], dtype=bool)
+            ok = np.array([_difference(x, y, "", False) is None for x, y in zip(av, ev)],
+                          dtype=bool)
         if not ok.all():
             rows = np.flatnonzero(keep)
             j = int(np.argmax(~ok))
             raise CheckFailed(f"{w}: column {col!r}: values differ at {int((~ok).sum())} of {len(e)} rows; "
-                              f"first: row {int(rows[j])} expected {ev[j]!r} got {av[j]!r}")
+                              f"first: row {int(rows[j])} expected {show(ev[j])} "
+                              f"got {show(av[j])}{order}")
 
 
 def raises(exc_type: type[BaseException] | tuple[type[BaseException], ...], func: Callable,
            *args: Any, what: str | None = None, match: str | None = None, **kwargs: Any) -> None:
-    """``func(*args, **kwargs)`` raises ``exc_type`` (and its message contains ``match``)."""
+    """``func(*args, **kwargs)`` raises ``exc_type`` (and its message contains ``match``).
+
+    The release stub (a body that only raises NotImplementedError) is "not
+    attempted", even when ``exc_type`` would catch NotImplementedError.
+    """
     w = what or f"{getattr(func, '__name__', 'your function')}({_args_text(args, kwargs)})"
     names = (exc_type.__name__ if isinstance(exc_type, type)
              else " or ".join(t.__name__ for t in exc_type))
+    if _is_stub(getattr(func, "__func__", func)):
+        raise NotAttempted(f"{w}: not attempted yet (the function still raises "
+                           f"NotImplementedError)")
     try:
         result = func(*args, **kwargs)
     except exc_type as exc:
@@ -433,27 +592,32 @@ def sample_matches(samples: Any, probabilities: Mapping[Any, float], *, what: st
 
     ``alpha`` is the chance that a correct sampler fails this check; with the
     seeded generators the notebooks use, the outcome is deterministic.
-    Values outside the support fail at once.
+    Values outside the support (or of probability 0) fail at once.
     """
     from scipy import stats
 
     w = _what(what)
-    draws = list(samples)
+    if samples is None or isinstance(samples, (str, bytes)) or not isinstance(samples, Iterable):
+        raise CheckFailed(f"{w}: expected a sequence of draws, got {_describe(samples)}")
+    draws = [_hashable(d) for d in samples]
     if not draws:
         raise CheckFailed(f"{w}: expected draws, got none")
-    support = list(probabilities)
-    outside = [d for d in draws if d not in probabilities]
+    support = [k for k, p in probabilities.items() if p > 0]
+    outside = [d for d in draws if d not in set(support)]
     if outside:
-        raise CheckFailed(f"{w}: drew {show(outside[0])}, which has probability 0")
+        raise CheckFailed(f"{w}: drew {show(outside[0])} ({len(outside)} of {len(draws)} draws), "
+                          f"which has probability 0")
     counts = Counter(draws)
     observed = np.array([counts.get(k, 0) for k in support], dtype=float)
     p = np.array([probabilities[k] for k in support], dtype=float)
     expected = p / p.sum() * len(draws)
+    if len(support) < 2:
+        return  # one possible value, and every draw is it
     result = stats.chisquare(observed, expected)
     if result.pvalue < alpha:
-        worst = int(np.argmax(np.abs(observed - expected) / np.sqrt(np.maximum(expected, 1e-12))))
+        worst = int(np.argmax(np.abs(observed - expected) / np.sqrt(expected)))
         raise CheckFailed(f"{w}: frequencies are unlikely under the stated probabilities "
-                          f"(chi-square p = {result.pvalue:.2g} < {alpha:g}); "
+                          f"(chi-square p = {result.pvalue:.2g} < {alpha:g}, {len(draws)} draws); "
                           f"most off: {support[worst]!r} drawn {int(observed[worst])} times, "
                           f"expected about {expected[worst]:.0f}")
 
@@ -476,6 +640,32 @@ def _is_stub(func: Any) -> bool:
     return not any(op.startswith(("RETURN", "YIELD")) for op in ops)
 
 
+def _methods(cls: type) -> dict[str, Any]:
+    """The functions a class body defines: methods, static/class methods, properties."""
+    found = {}
+    for key, value in vars(cls).items():
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        elif isinstance(value, property):
+            value = value.fget
+        if isinstance(value, types.FunctionType):
+            found[key] = value
+    return found
+
+
+def _is_stub_class(cls: type) -> bool:
+    """True when the class's own methods all still hold the release stub.
+
+    Dunder methods count only when the class has no other methods: a learner
+    who wrote ``__init__`` but not ``fit`` and ``predict`` has not attempted
+    the part yet.
+    """
+    methods = _methods(cls)
+    named = {k: v for k, v in methods.items() if not (k.startswith("__") and k.endswith("__"))}
+    chosen = named or methods
+    return bool(chosen) and all(_is_stub(m) for m in chosen.values())
+
+
 def _caller_namespace(depth: int = 2) -> dict:
     return sys._getframe(depth).f_globals
 
@@ -495,11 +685,9 @@ def answer(name: str, namespace: Mapping[str, Any] | None = None) -> Any:
     if isinstance(obj, types.FunctionType) and _is_stub(obj):
         raise NotAttempted(f"`{name}` still raises NotImplementedError: replace "
                            f"`raise NotImplementedError()` with your answer")
-    if isinstance(obj, type):
-        methods = [v for k, v in vars(obj).items()
-                   if isinstance(v, types.FunctionType) and not k.startswith("__")]
-        if methods and all(_is_stub(m) for m in methods):
-            raise NotAttempted(f"`{name}`: every method still raises NotImplementedError")
+    if isinstance(obj, type) and _is_stub_class(obj):
+        raise NotAttempted(f"`{name}`: every method still raises NotImplementedError: "
+                           f"replace `raise NotImplementedError()` with your answer")
     return obj
 
 
@@ -642,10 +830,9 @@ def _run_cases(name: str, cases: Iterable[Any], reference: Callable | None,
             expected = reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
         else:
             raise ValueError(f"case {label!r} has no expected value and expect() no reference")
-        try:
-            compare(actual, expected, what=f"[{label}] {call}")
-        except CheckFailed as exc:
-            failures.append(str(exc))
+        failure = _compare(compare, actual, expected, f"[{label}] {call}")
+        if failure:
+            failures.append(failure)
     return failures, len(case_list)
 
 
@@ -658,6 +845,27 @@ def expect_value(name: str, expected: Any = None, compare: Callable[..., None] =
     """
     ns = _caller_namespace() if namespace is None else namespace
     actual = answer(name, ns)
+    # a value deepcopy cannot copy (a generator, say) is compared as it is
+    with suppress(Exception):
+        actual = copy.deepcopy(actual)
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
-        compare(copy.deepcopy(actual), expected, what=name)
+        failure = _compare(compare, actual, expected, name)
+    if failure:
+        raise CheckFailed(failure)
+
+
+def _compare(compare: Callable[..., None], actual: Any, expected: Any, what: str) -> str | None:
+    """The comparison's message, or None when it passes.
+
+    A comparison that crashes on an answer of an unexpected kind (a string
+    where a number was due, say) is a failure of that answer, not a
+    traceback through the checking code.
+    """
+    try:
+        compare(actual, expected, what=what)
+    except CheckFailed as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001
+        return f"{what}: could not check {show(actual, 80)}: {type(exc).__name__}: {exc}"
+    return None

@@ -81,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("selfcheck", help="run the visible and hidden tests on a copy of your notebook")
     p.add_argument("notebook", type=Path, help="your notebook (e.g. release/m03_ml_coding/knn.ipynb)")
+    p.add_argument("--timeout", type=int, default=None,
+                   help="seconds per cell (default: the course's, c.Execute.timeout)")
+    p.add_argument("--no-save", action="store_true",
+                   help="do not record the result for `mlinterview progress`")
     p.set_defaults(func=_delegate("selfstudy", "selfcheck_command"))
 
     p = sub.add_parser("progress", help="your points and parts passed in every module, with a plot")
