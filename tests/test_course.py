@@ -23,6 +23,9 @@ from mlinterview import checks
 # ## Part 1 — Double it (3 points)
 #
 # **Contract.** `double(x)` returns `2 * x` for an int `x`.
+#
+# <details><summary>Hint 1</summary>Add it to itself.</details>
+# <details><summary>Hint 2</summary>`x + x`.</details>
 
 # %% nbgrader={"solution": true, "grade_id": "double_answer"}
 def double(x):
@@ -75,6 +78,7 @@ BREAKS = {
     "release-can-fail": GOOD.replace('checks.attempted("double")\n', ""),
     "contract": GOOD.replace("**Contract.** ", ""),
     "points": GOOD.replace("(3 points)", "(4 points)"),
+    "hints": GOOD.replace("# <details><summary>Hint 2</summary>`x + x`.</details>\n", ""),
 }
 
 
@@ -147,7 +151,7 @@ def test_a_malformed_header_is_one_line_naming_file_and_cell(tmp_path, command):
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert "Traceback" not in result.stderr
-    assert "notebooks/m99_tiny/tiny.py" in lines[0] and "cell 6 (line 23)" in lines[0], lines
+    assert "notebooks/m99_tiny/tiny.py" in lines[0] and "cell 6 (line 26)" in lines[0], lines
 
 
 def test_a_committed_notebook_that_is_not_json_is_one_line(tmp_path):

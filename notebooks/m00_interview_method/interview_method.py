@@ -201,10 +201,16 @@ checks.expect_value("COMPLEXITY", m00.COMPLEXITY_REFERENCE, compare=m00.complexi
 #
 # Write them by hand, then check yourself by running the function.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1</summary>
+#
+# Make a table with the columns `j`, `x`, `target - x`, "in `seen`?" and
+# "`seen` after", one row per pass, as above.
+# </details>
+# <details><summary>Hint 2</summary>
 #
 # The loop returns during the pass where `target - x` is already in `seen`,
-# so that pass adds no dict to `TRACE`.
+# so that pass adds no dict to `TRACE`. The second 4 does not replace the
+# first: `seen` keeps first indices.
 # </details>
 
 # %% nbgrader={"solution": true, "grade_id": "trace_answer"}
@@ -336,10 +342,16 @@ checks.expect("first_pair_with_sum", cases=m00.first_pair_large_cases(seed=7),
 # Walk the checklist: empty, size one, many, duplicates, negatives, zero,
 # increasing, decreasing, zig-zag.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1</summary>
 #
 # One small case per checklist item is enough; the bugs hide where a
 # candidate's mental picture of the input was too narrow.
+# </details>
+# <details><summary>Hint 2</summary>
+#
+# Picture how each candidate might have been written: starting a running
+# maximum at 0, testing `if not second`, sorting and taking `s[-2]`, reading
+# the list from the end. Which input breaks each idea?
 # </details>
 
 # %% nbgrader={"solution": true, "grade_id": "hunt_answer"}

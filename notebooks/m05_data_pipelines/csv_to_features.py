@@ -269,7 +269,13 @@ print("with a thousands separator:", raw["monthly_spend"].str.contains(r"\d,\d{3
 #   is kept). Missing values and text that is still not a number after that
 #   (`"free"`) become NaN. Never raises for a bad value.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1</summary>
+#
+# Two steps: first remove every character that is not part of the number,
+# then convert what is left; let anything unparseable become missing rather
+# than raise.
+# </details>
+# <details><summary>Hint 2</summary>
 #
 # `values.str.replace(r"[$€£,\s]", "", regex=True)`, then
 # `pd.to_numeric(..., errors="coerce")`, then `.astype("float64")` (pandas
@@ -531,7 +537,13 @@ print(list(pd.get_dummies(_a).columns), "vs", list(pd.get_dummies(_b).columns))
 #   equals that category, else 0.0.
 # - Both outputs have exactly the same columns. Same rows, same order.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1</summary>
+#
+# Decide the list of columns from `train` alone, then make both frames
+# produce exactly those columns, in that order, whatever values `test`
+# holds.
+# </details>
+# <details><summary>Hint 2</summary>
 #
 # `pd.get_dummies` works if you first make each column a
 # `pd.Categorical(values, categories=train_categories)`: then both frames get
@@ -634,7 +646,12 @@ plt.show()
 #      (Monday = 0), NaN where the date is NaT.
 # - `df` is not modified.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1</summary>
+#
+# Write the three kinds of feature separately (products, safe logs, date
+# parts), each as a dict of new columns, then join them in the stated order.
+# </details>
+# <details><summary>Hint 2</summary>
 #
 # Two nested loops `for i, a in enumerate(numeric): for b in numeric[i:]`;
 # `series.dt.year` and friends give NaN for NaT once cast to float64.
@@ -715,7 +732,12 @@ checks.expect("augment_features", cases=m05.augment_cases(seed=57), reference=m0
 # - Returns a `tuple` of two `float64` NumPy arrays of the input shapes.
 #   The inputs are not modified.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1</summary>
+#
+# Which rows may the mean and the spread come from? Compute them once, then
+# apply the same two vectors to every set.
+# </details>
+# <details><summary>Hint 2</summary>
 #
 # `X_train.mean(axis=0)`, `X_train.std(axis=0)` and `np.where(std == 0, 1, std)`.
 # </details>
@@ -989,7 +1011,12 @@ print(len(_features), "features;", int(np.searchsorted(np.cumsum(_ratio), 0.9)) 
 #   source data. So the course's `data/` folder stays untouched; write into
 #   your own working folder.
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1</summary>
+#
+# The parts you have written already do the work; this function is their
+# composition, plus one guard that runs before anything is written.
+# </details>
+# <details><summary>Hint 2</summary>
 #
 # Chain your functions of Parts 1–4. Compare folders with
 # `Path(out_path).resolve().parent == Path(raw_path).resolve().parent`.
@@ -1081,7 +1108,12 @@ print("identical after the round trip:", back.equals(clean_mine))
 # chain of the from-scratch steps. The frames it gets hold categorical
 # columns as `object` with `np.nan` for missing (scikit-learn's convention).
 #
-# <details><summary>Hint</summary>
+# <details><summary>Hint 1</summary>
+#
+# Two blocks of columns, each with its own chain of steps; scikit-learn has
+# one object that routes columns to chains.
+# </details>
+# <details><summary>Hint 2</summary>
 #
 # `make_pipeline(SimpleImputer(...), StandardScaler())` for one block; a
 # `ColumnTransformer` takes a list of `(name, transformer, columns)`.

@@ -45,6 +45,7 @@ RULES = {
     "release-can-fail": "a test cell still has code that can fail once hidden tests are removed",
     "contract": "every part states its contract (a 'Contract' paragraph) before its answer cell",
     "points": "the points in a part's heading equal the sum of its test cells",
+    "hints": "every part folds at least two levels of hints in <details> blocks",
     "no-outputs": "committed notebooks carry no outputs or execution counts",
 }
 
@@ -312,6 +313,10 @@ def lint(nb: nbformat.NotebookNode, path: str) -> list[Problem]:
         if abs(total - stated) > 1e-9:
             add("points", f"heading says {stated:g} points, its test cells add up to {total:g}",
                 start + 1)
+        hints = sum(c.source.count("<details>") for c in part if c.cell_type == "markdown")
+        if hints < 2:
+            add("hints", f"the part has {hints} hint(s) in <details> blocks; give two or three "
+                "levels, from a nudge to nearly the answer", start + 1)
         first_answer = next((k for k, c in enumerate(part) if _is_answer(c)), None)
         if first_answer is not None and not any(
                 c.cell_type == "markdown" and "contract" in c.source.lower()
