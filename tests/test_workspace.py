@@ -56,7 +56,7 @@ def test_jupyterlab_serves_the_release_notebooks_with_nbgrader_enabled(tmp_path)
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise AssertionError(server.stderr.read().decode()[-2000:] if server.poll()
-                                         is not None else "JupyterLab did not answer in 60 s")
+                                         is not None else "JupyterLab did not answer in 60 s") from None
                 time.sleep(0.5)
         assert body["type"] == "notebook" and body["content"]["cells"]
         req = urllib.request.Request(f"http://127.0.0.1:{port}/formgrader/api/assignments",

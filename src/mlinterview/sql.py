@@ -1,0 +1,220 @@
+"""The SQL side of the checks: run a learner's query on DuckDB and compare it with a reference.
+
+Each run opens a *fresh* in-memory DuckDB database and copies the given
+tables into it, so a query cannot change what another part (or another
+dataset of the same check) sees: ``DROP TABLE orders`` or ``DELETE FROM
+customers`` only touches that run's private copy, which is thrown away.
+
+A query that DuckDB rejects raises :class:`checks.CheckFailed` whose message
+is DuckDB's own, followed by the learner's query with line numbers and the
+failing position marked, never a Python traceback::
+
+    ANTI_JOIN_SQL: DuckDB could not run your query.
+    Binder Error: Referenced column "nam" not found in FROM clause!
+       1 | SELECT customer_id, nam
+         |                     ^^^
+       2 | FROM customers
+
+Hidden tests are declarations, like :func:`checks.expect`::
+
+    sql.expect_query("ANTI_JOIN_SQL", datasets=m06.variations(seed=3),
+                     reference=m06.never_ordered_reference)
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from . import checks
+from .checks import CheckFailed, NotAttempted
+
+__all__ = ["check_query", "connect", "expect_query", "format_error", "run"]
+
+Tables = Mapping[str, pd.DataFrame]
+
+_LINE_RE = re.compile(r"^LINE (\d+): (.*)$")
+_MAX_SHOWN_LINES = 40
+_MAX_MESSAGE_LINES = 6
+
+
+def connect(tables: Tables):
+    """A new in-memory DuckDB database holding a private copy of each table."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    for name, df in tables.items():
+        # copied into a real table (not a view on the DataFrame), so that the
+        # query may even modify it without reaching the caller's data
+        con.register("__mlinterview_source", df)
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __mlinterview_source')
+        con.unregister("__mlinterview_source")
+    return con
+
+
+def format_error(query: str, message: str, what: str | None = None) -> str:
+    """DuckDB's message, then the whole query with the failing position marked.
+
+    ``message`` is DuckDB's error for ``query.lstrip()`` (what :func:`run` executes).
+
+    DuckDB ends a message with ``LINE n: <that line, maybe cut>`` and a
+    caret line; that pair is replaced by the full query, numbered, with the
+    carets under the failing line.
+    """
+    lines = message.rstrip().splitlines()
+    line_no, column, width = None, None, 1
+    for i, text in enumerate(lines):
+        m = _LINE_RE.match(text)
+        if m and i + 1 < len(lines) and lines[i + 1].lstrip().startswith("^"):
+            line_no = int(m.group(1))
+            prefix = len(text) - len(m.group(2))
+            caret = lines[i + 1]
+            offset = len(caret) - len(caret.lstrip()) - prefix
+            width = len(caret.strip())
+            line_no, column = _locate(query, line_no, m.group(2), offset)
+            lines = lines[:i] + lines[i + 2:]
+            break
+    head_lines = [t for t in lines if t.strip()]
+    if len(head_lines) > _MAX_MESSAGE_LINES:  # e.g. a list of every overload of "+"
+        head_lines = head_lines[:_MAX_MESSAGE_LINES] + ["\t..."]
+    head = "\n".join(head_lines)
+    body = _numbered(query, line_no, column, width)
+    name = f"{what}: " if what else ""
+    return f"{name}DuckDB could not run your query.\n{head}\n{body}"
+
+
+def _locate(query: str, line_no: int, shown: str, offset: int) -> tuple[int | None, int | None]:
+    """The (line, column) of ``query`` that DuckDB's ``LINE n: <shown>`` caret points at.
+
+    DuckDB was given ``query.lstrip()`` (with leading whitespace its binder
+    marks the wrong character), and cuts long lines with '...'; both are
+    mapped back to the learner's own text.
+    """
+    text = query.lstrip()
+    lines = text.split("\n")
+    if not 1 <= line_no <= len(lines) or offset < 0:
+        return None, None
+    cut = 3 if shown.startswith("...") else 0
+    core = shown[cut:].removesuffix("...")
+    start = lines[line_no - 1].find(core[:60]) if core else 0
+    if start < 0:
+        return None, None
+    pos = len(query) - len(text)
+    pos += sum(len(line) + 1 for line in lines[:line_no - 1]) + start + offset - cut
+    before = query[:pos]
+    return before.count("\n") + 1, pos - (before.rfind("\n") + 1)
+
+
+def _numbered(query: str, line_no: int | None, column: int | None, width: int) -> str:
+    # numbered as DuckDB counts (from the string's first line), blank edges left out
+    shown = list(enumerate(query.splitlines(), start=1))
+    while shown and not shown[0][1].strip():
+        shown.pop(0)
+    while shown and not shown[-1][1].strip():
+        shown.pop()
+    if line_no is not None and len(shown) > _MAX_SHOWN_LINES:
+        lo = max(0, line_no - shown[0][0] - _MAX_SHOWN_LINES // 2)
+        shown = shown[lo:lo + _MAX_SHOWN_LINES]
+    else:
+        shown = shown[:_MAX_SHOWN_LINES]
+    pad = len(str(shown[-1][0])) if shown else 1
+    out = []
+    for n, text in shown:
+        out.append(f"  {n:>{pad}} | {text}")
+        if n == line_no and column is not None:
+            out.append(f"  {'':>{pad}} | {' ' * column}{'^' * max(width, 1)}")
+    return "\n".join(out)
+
+
+def run(query: str, tables: Tables, *, what: str | None = None,
+        budget_seconds: float | None = 20) -> pd.DataFrame:
+    """The result of ``query`` on a fresh database holding ``tables``, as a DataFrame.
+
+    Raises :class:`checks.CheckFailed` when the query is not a string, when
+    DuckDB rejects it (message + marked query), when it returns no result set
+    (a statement such as ``DROP TABLE`` alone), or when it runs longer than
+    ``budget_seconds`` (a runaway cross join).
+    """
+    import duckdb
+
+    w = what or "your query"
+    if not isinstance(query, str) or not query.strip():
+        raise CheckFailed(f"{w}: expected the query as a non-empty string, got {checks.show(query)}")
+    try:
+        statements = duckdb.extract_statements(query.lstrip())
+    except duckdb.Error as exc:
+        raise CheckFailed(format_error(query, str(exc), what=w)) from None
+    if not statements or statements[-1].type != duckdb.StatementType.SELECT:
+        raise CheckFailed(f"{w}: the query returns no rows (its last statement is not a "
+                          f"SELECT); end it with the SELECT that answers the question")
+    con = connect(tables)
+    timer = threading.Timer(budget_seconds, con.interrupt) if budget_seconds else None
+    try:
+        if timer:
+            timer.start()
+        return con.execute(query.lstrip()).df()
+    except duckdb.InterruptException:
+        raise checks.TooSlow(f"{w}: the query ran longer than {budget_seconds:g} s; look for a "
+                             f"join without a condition (a cross join)") from None
+    except duckdb.Error as exc:
+        raise CheckFailed(format_error(query, str(exc), what=w)) from None
+    finally:
+        if timer:
+            timer.cancel()
+        con.close()
+
+
+def check_query(query: str, tables: Tables, expected: pd.DataFrame, *, what: str | None = None,
+                ordered: bool = False) -> None:
+    """Run ``query`` on ``tables`` and compare its rows and column names with ``expected``.
+
+    Rows are a multiset (order ignored) unless ``ordered``; NULLs compare
+    equal to NULLs and to nothing else.
+    """
+    actual = run(query, tables, what=what)
+    checks.rows_equal(actual, expected, what=what or "your query", ordered=ordered)
+
+
+def _labelled(datasets: Iterable[Any]) -> list[tuple[str, Tables]]:
+    if isinstance(datasets, Mapping) and all(isinstance(v, pd.DataFrame) for v in datasets.values()):
+        return [("the dataset", datasets)]
+    if isinstance(datasets, Mapping):
+        return list(datasets.items())
+    out = []
+    for k, item in enumerate(datasets):
+        out.append(item if isinstance(item, tuple) else (f"dataset {k + 1}", item))
+    return out
+
+
+def expect_query(name: str, datasets: Iterable[Any], reference: Callable[[Tables], pd.DataFrame],
+                 *, ordered: bool = False, namespace: Mapping[str, Any] | None = None) -> None:
+    """Declare and run a hidden SQL test: the learner's query called ``name`` on every dataset.
+
+    ``datasets``: (label, tables) pairs, e.g. ``m06.variations(seed)`` (the
+    shipped data and seeded variations, so a query hard-coded to today's rows
+    fails). For each, the query runs on a fresh database and its result is
+    compared with ``reference(tables)`` (computed from a separate copy) by
+    :func:`checks.rows_equal`. Stops at the first dataset that differs and
+    names it. Returns None (a test cell's last value is read as a score).
+    """
+    ns = sys._getframe(1).f_globals if namespace is None else namespace
+    query = checks.answer(name, ns)
+    if isinstance(query, str) and not query.strip():
+        raise NotAttempted(f"`{name}` is empty: write your query between the triple quotes")
+    labelled = _labelled(datasets)
+    if not labelled:
+        raise ValueError("expect_query() needs at least one dataset")  # an author's error
+    passed = []
+    for label, tables in labelled:
+        expected = reference({k: v.copy() for k, v in tables.items()})
+        try:
+            check_query(query, tables, expected, what=f"{name} on {label}", ordered=ordered)
+        except CheckFailed as exc:
+            ok = f" (it gave the right rows on {', '.join(passed)})" if passed else ""
+            raise type(exc)(f"{exc}{ok}") from None
+        passed.append(label)

@@ -1,0 +1,299 @@
+"""m06_sql_duckdb: the shop generator, its awkward cases, and the SQL checks in mlinterview.sql."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mlinterview import checks, datasets, sql
+from mlinterview.exercises import m06
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOP_DIR = ROOT / "data" / "m06_shop"
+SEEDS = [None, 61, 62]  # None: the shipped files
+
+
+def _shop(seed):
+    return m06.load_shop() if seed is None else m06.make_shop(seed)
+
+
+# --------------------------------------------------------------------------- the generator
+
+
+def test_generate_script_rewrites_the_committed_bytes(tmp_path):
+    """generate.py, run twice in a scratch folder, writes exactly the committed CSV files."""
+    shutil.copy(SHOP_DIR / "generate.py", tmp_path / "generate.py")
+    for _ in range(2):
+        subprocess.run([sys.executable, str(tmp_path / "generate.py")], check=True,
+                       capture_output=True, cwd=tmp_path)
+        written = sorted(p.name for p in tmp_path.glob("*.csv"))
+        assert written == sorted(f"{name}.csv" for name in m06.SCHEMA)
+        for name in written:
+            assert (tmp_path / name).read_bytes() == (SHOP_DIR / name).read_bytes(), name
+
+
+def test_committed_files_load_back_as_the_generated_tables():
+    fresh = m06.make_shop(m06.SHIPPED_SEED)
+    loaded = m06.load_shop()
+    for name in m06.SCHEMA:
+        pd.testing.assert_frame_equal(loaded[name], fresh[name], check_dtype=False, obj=name)
+        assert [str(t) for t in loaded[name].dtypes] == [str(t) for t in fresh[name].dtypes], name
+
+
+def test_datasets_path_finds_the_shop_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert datasets.path("m06_shop/customers.csv").is_file()
+
+
+def test_seeds_make_different_shops_and_the_same_seed_the_same():
+    a, b = m06.make_shop(61), m06.make_shop(62)
+    assert len(a["customers"]) != len(b["customers"]) or not a["orders"].equals(b["orders"])
+    again = m06.make_shop(61)
+    for name in m06.SCHEMA:
+        pd.testing.assert_frame_equal(a[name], again[name])
+    a["orders"].loc[:, "status"] = "changed by a caller"  # must not leak into the cache
+    assert (m06.make_shop(61)["orders"]["status"] != "changed by a caller").all()
+
+
+def test_shop_size_is_small():
+    total = sum(len(t) for t in m06.load_shop().values())
+    assert 1000 <= total <= 6000
+
+
+# --------------------------------------------------------------------------- the awkward cases
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_awkward_cases_are_in_the_data(seed):
+    t = _shop(seed)
+    c, o, p, e, f = (t[k] for k in ("customers", "orders", "products", "events",
+                                    "customer_features"))
+    ordered = set(o["customer_id"].dropna())
+    assert (~c["customer_id"].isin(ordered)).sum() >= 5, "customers with no orders"
+    guests = o[o["customer_id"].isna()]
+    assert len(guests) >= 10, "guest orders: NULL join keys"
+    assert guests["status"].isna().any() and (guests["status"] == "cancelled").any()
+    assert o["status"].isna().sum() >= 5, "NULL statuses to filter"
+    dangling = c["referred_by"].notna() & ~c["referred_by"].isin(set(c["customer_id"]))
+    assert dangling.sum() == 2, "referrals to deleted accounts"
+    assert p["category"].isna().sum() == 2 and p["price"].isna().sum() == 1
+    top = p["price"].max()
+    assert (p["price"] == top).sum() >= 2, "a tie at the top price"
+    assert m06.order_total_rank_reference(t)["order_total"].duplicated().any(), "ties in totals"
+    assert e.duplicated().sum() >= 5, "duplicate event rows"
+    assert e["user_id"].isna().any(), "anonymous events"
+    days = o["ordered_at"].dt.normalize().drop_duplicates().sort_values()
+    assert days.diff().max() >= pd.Timedelta(days=8), "a closed week"
+    gaps = e.dropna(subset=["user_id"]).sort_values(["user_id", "event_time"])
+    gaps = gaps.groupby("user_id")["event_time"].diff()
+    assert (gaps == pd.Timedelta(minutes=30)).any(), "gaps of exactly 30 minutes"
+    at_order = f.merge(o, left_on=["customer_id", "computed_at"],
+                       right_on=["customer_id", "ordered_at"])
+    assert len(at_order) >= 5, "snapshots taken at exactly an order's time"
+    asof = m06.features_asof_reference(t)
+    assert asof["orders_90d"].isna().any() and asof["orders_90d"].notna().any()
+    assert len(m06.every_category_reference(t)) >= 4, "relational division has answers"
+    funnel = m06.funnel_reference(t)["n_users"].tolist()
+    assert funnel == sorted(funnel, reverse=True) and funnel[-1] > 0
+    carted = set(e.loc[e["event_type"] == "add_to_cart", "user_id"].dropna())
+    viewed = set(e.loc[e["event_type"] == "view", "user_id"].dropna())
+    assert carted - viewed, "users who never viewed (the funnel's step rule matters)"
+
+
+def test_variations_change_the_number_of_categories():
+    counts = {_shop(s)["products"]["category"].nunique() for s in SEEDS}
+    assert len(counts) >= 2
+
+
+# --------------------------------------------------------------------------- sql: fresh databases
+
+
+def test_a_destructive_query_does_not_reach_the_data_or_the_next_run():
+    tables = m06.tiny_shop()
+    before = {k: v.copy() for k, v in tables.items()}
+    result = sql.run("DROP TABLE customers; DELETE FROM orders; "
+                     "UPDATE products SET price = 0; SELECT COUNT(*) AS n FROM orders", tables)
+    assert result["n"].tolist() == [0]  # inside its own database the damage is real...
+    for name in tables:
+        pd.testing.assert_frame_equal(tables[name], before[name])  # ...outside it is not
+    again = sql.run("SELECT (SELECT COUNT(*) FROM customers) AS c, (SELECT COUNT(*) FROM orders) AS o,"
+                    " (SELECT MAX(price) FROM products) AS p", tables)
+    assert again.iloc[0].tolist() == [5, 8, 19.5]
+
+
+def test_expect_query_runs_each_dataset_on_its_own_database():
+    ns = {"Q": "DELETE FROM customers; SELECT customer_id, name FROM customers"}
+    with pytest.raises(checks.CheckFailed):
+        sql.expect_query("Q", datasets=[("tiny", m06.tiny_shop())],
+                         reference=m06.never_ordered_reference, namespace=ns)
+    ns = {"Q": "DROP TABLE orders; SELECT customer_id, name FROM customers "
+               "WHERE customer_id NOT IN (4, 5) AND FALSE OR customer_id IN (4, 5)"}
+    sql.expect_query("Q", datasets=[("a", m06.tiny_shop()), ("b", m06.tiny_shop())],
+                     reference=m06.never_ordered_reference, namespace=ns)
+
+
+# --------------------------------------------------------------------------- sql: error messages
+
+
+def _failure(query, **kwargs):
+    with pytest.raises(checks.CheckFailed) as info:
+        sql.run(query, m06.tiny_shop(), what="MY_SQL", **kwargs)
+    return str(info.value)
+
+
+def _caret_column(message, line_text):
+    lines = message.splitlines()
+    i = next(k for k, text in enumerate(lines) if text.endswith(line_text))
+    code_start = lines[i].index(" | ") + 3
+    return lines[i + 1].index("^") - code_start
+
+
+def test_error_shows_duckdb_message_and_marks_the_position():
+    query = "SELECT customer_id, nam\nFROM customers\nWHERE country = 'DE'"
+    msg = _failure(query)
+    assert msg.startswith("MY_SQL: DuckDB could not run your query.")
+    assert 'Binder Error: Referenced column "nam" not found' in msg
+    assert "Traceback" not in msg and 'File "' not in msg and "LINE 1:" not in msg
+    assert "1 | SELECT customer_id, nam" in msg and "3 | WHERE country = 'DE'" in msg
+    assert _caret_column(msg, "SELECT customer_id, nam") == query.index("nam")
+    assert "^^^" in msg
+
+
+def test_error_position_on_a_later_and_a_long_line():
+    query = ("\nSELECT customer_id\nFROM customers\nWHERE "
+             + " AND ".join(f"customer_id <> {k}" for k in range(40)) + " AND nosuch = 1\n")
+    msg = _failure(query)
+    long_line = query.splitlines()[3]
+    assert "4 | WHERE customer_id <> 0" in msg  # numbered as DuckDB numbers lines
+    assert _caret_column(msg, long_line[-30:]) == long_line.index("nosuch")
+
+
+def test_syntax_error_is_marked():
+    msg = _failure("SELECT *\nFROM customers AS c\nLEFT JION orders AS o USING (customer_id)")
+    assert "Parser Error" in msg and 'syntax error at or near "JION"' in msg
+    assert _caret_column(msg, "LEFT JION orders AS o USING (customer_id)") == 5
+
+
+def test_check_failed_renders_without_a_traceback():
+    with pytest.raises(checks.CheckFailed) as info:
+        sql.run("SELEC 1", {})
+    rendered = info.value._render_traceback_()
+    assert rendered[0].endswith("your query: DuckDB could not run your query.")
+    assert not any("Traceback" in line for line in rendered)
+
+
+@pytest.mark.parametrize("query, words", [
+    ("DROP TABLE customers", "not a SELECT"),
+    ("", "non-empty string"),
+    (None, "non-empty string"),
+])
+def test_queries_that_return_no_rows_are_refused(query, words):
+    assert words in _failure(query)
+
+
+def test_a_runaway_query_is_interrupted():
+    with pytest.raises(checks.TooSlow):
+        sql.run("SELECT SUM(a.range * b.range) FROM range(10000000) AS a, range(100000) AS b",
+                {}, budget_seconds=0.5)
+
+
+# --------------------------------------------------------------------------- sql: comparing results
+
+
+def test_null_semantics_on_query_results():
+    t = m06.tiny_shop()
+    expected = pd.DataFrame({"x": [None, 1.0]})
+    sql.check_query("SELECT * FROM (VALUES (NULL), (1)) AS t(x)", t, expected)
+    for wrong in ("SELECT * FROM (VALUES (0), (1)) AS t(x)",
+                  "SELECT * FROM (VALUES ('NULL'), ('1')) AS t(x)",
+                  "SELECT * FROM (VALUES (1), (1)) AS t(x)"):
+        with pytest.raises(checks.CheckFailed):
+            sql.check_query(wrong, t, expected)
+    # a NULL string and a NULL timestamp are NULL too
+    sql.check_query("SELECT country FROM customers WHERE customer_id = 3", t,
+                    pd.DataFrame({"country": [None]}))
+    sql.check_query("SELECT MAX(ordered_at) AS m FROM orders WHERE FALSE", t,
+                    pd.DataFrame({"m": [pd.NaT]}))
+
+
+def test_column_names_and_order_are_checked():
+    t = m06.tiny_shop()
+    expected = m06.never_ordered_reference(t)
+    with pytest.raises(checks.CheckFailed, match="expected columns"):
+        sql.check_query("SELECT name, customer_id FROM customers WHERE customer_id > 3", t, expected)
+    with pytest.raises(checks.CheckFailed, match="expected columns"):
+        sql.check_query("SELECT customer_id AS id, name FROM customers WHERE customer_id > 3",
+                        t, expected)
+    sql.check_query("SELECT customer_id, name FROM customers WHERE customer_id > 3 "
+                    "ORDER BY name DESC", t, expected)
+
+
+def test_ordered_comparison_only_when_asked():
+    t = m06.tiny_shop()
+    reverse = ("SELECT * FROM (VALUES (4, 'purchase', 1), (3, 'checkout', 1), (2, 'add_to_cart', 2),"
+               " (1, 'view', 2)) AS f(step, event_type, n_users)")
+    sql.check_query(reverse, t, m06.funnel_reference(t))
+    with pytest.raises(checks.CheckFailed, match="row order"):
+        sql.check_query(reverse, t, m06.funnel_reference(t), ordered=True)
+
+
+HARD_CODED = """
+SELECT o.customer_id FROM orders AS o
+JOIN order_items AS i ON i.order_id = o.order_id
+JOIN products AS p ON p.product_id = i.product_id
+WHERE o.customer_id IS NOT NULL AND p.category IS NOT NULL
+GROUP BY o.customer_id
+HAVING COUNT(DISTINCT p.category) = {n}
+"""
+
+
+def test_expect_query_names_the_first_variation_that_differs():
+    n_today = m06.load_shop()["products"]["category"].nunique()
+    ns = {"EVERY_CATEGORY_SQL": HARD_CODED.format(n=n_today)}
+    with pytest.raises(checks.CheckFailed) as info:
+        sql.expect_query("EVERY_CATEGORY_SQL", datasets=m06.variations(seed=611),
+                         reference=m06.every_category_reference, namespace=ns)
+    msg = str(info.value)
+    assert msg.startswith("EVERY_CATEGORY_SQL on a variation of the shop (seed 611)")
+    assert "it gave the right rows on the shipped shop" in msg
+
+
+def test_expect_query_reads_the_callers_namespace():
+    globals()["NEVER_ORDERED_SQL"] = ("SELECT customer_id, name FROM customers AS c WHERE NOT EXISTS "
+                                      "(SELECT 1 FROM orders AS o WHERE o.customer_id = c.customer_id)")
+    try:
+        sql.expect_query("NEVER_ORDERED_SQL", datasets=m06.variations(seed=3, n=1),
+                         reference=m06.never_ordered_reference)
+    finally:
+        del globals()["NEVER_ORDERED_SQL"]
+    with pytest.raises(checks.NotAttempted):
+        sql.expect_query("NEVER_ORDERED_SQL", datasets=m06.variations(seed=3, n=1),
+                         reference=m06.never_ordered_reference)
+
+
+def test_references_do_not_change_their_input():
+    t = m06.make_shop(5)
+    before = {k: v.copy() for k, v in t.items()}
+    for name in dir(m06):
+        if name.endswith("_reference"):
+            getattr(m06, name)(t)
+    for k in t:
+        pd.testing.assert_frame_equal(t[k], before[k])
+
+
+@pytest.mark.parametrize("query, token", [
+    ("\n\nSELECT customer_id\nFROM nosuch", "nosuch"),  # catalog error after blank lines
+    ("\n  SELECT customer_id, nam\nFROM customers", "nam"),  # binder error, indented
+    ("\nSELECT *\nFROM customers\nLEFT JION orders USING (customer_id)", "JION"),  # parser error
+    ("\nSELECT customer_id\nFROM customers WHERE name + 1 > 2", "+"),
+])
+def test_marker_lands_on_the_token_in_a_triple_quoted_query(query, token):
+    msg = _failure(query)
+    line = next(text for text in query.splitlines() if token in text)
+    assert _caret_column(msg, line) == line.index(token)
+    assert len(msg.splitlines()) < 20  # long candidate lists are cut
