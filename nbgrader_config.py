@@ -31,3 +31,11 @@ c.Exchange.path_includes_course = True
 # A learner's notebook that prints without end must not blow up the gradebook.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 40
+
+# Feedback shows each test cell's result and message, never the hidden tests:
+# nbgrader's own ClearHiddenTests runs after the grades are read.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "nbgrader.preprocessors.ClearHiddenTests",
+]

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from conftest import ROOT
 
-from mlinterview import demo
+from mlinterview import demo, stock
 
 pytestmark = pytest.mark.nbgrader
 
@@ -28,3 +28,11 @@ def test_demo_grades_the_sample_cohort_with_the_expected_scores(tmp_path):
     assert "demo_partial: 9/12 as expected" in text
     assert "demo_blank: 0/12 as expected" in text
     assert "student" in text and "Part 1 (3)" in text  # the per-part table
+
+    # feedback, as an instructor makes it: results and messages, never hidden test code
+    result = stock.nbgrader(tmp_path, "generate_feedback", "m00_interview_method",
+                            "--student", "demo_partial")
+    assert result.returncode == 0, result.stderr[-2000:]
+    html = (tmp_path / "feedback/demo_partial/m00_interview_method/interview_method.html").read_text()
+    assert "HUNT_CASES: your cases expose 5 of 7" in html  # the check's message is there
+    assert "BEGIN HIDDEN TESTS" not in html and "checks.expect" not in html
