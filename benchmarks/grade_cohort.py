@@ -1,0 +1,108 @@
+"""Grade one synthetic cohort with stock `nbgrader autograde` and with `mlinterview grade`.
+
+The cohort (40+ submissions by default, per assignment notebook): reference
+answers, every fixture of tests/fixtures/ (partial credit), blank releases,
+erroring answers (every answer cell raises) and slow ones (an answer cell
+sleeps 3 s). Both graders run on copies of the same scratch course; the
+script checks every cell score is identical and prints both times and the
+speed-up. Figures are printed, never asserted.
+
+    python benchmarks/grade_cohort.py [--students 40] [--assignment m00_interview_method]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def scratch(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    shutil.copy2(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
+    for name in ("source", "release"):
+        shutil.copytree(ROOT / name, folder / name)
+    (folder / "notebooks").mkdir()
+    return folder
+
+
+def cohort(aid: str, size: int) -> dict[str, dict[str, nbformat.NotebookNode]]:
+    from mlinterview import submissions
+
+    made: dict[str, dict[str, nbformat.NotebookNode]] = {}
+    kinds = []
+    for nb in submissions.notebooks_of(ROOT, aid):
+        fixtures = submissions.load_fixtures(ROOT, aid, nb)
+        source = nbformat.read(ROOT / "source" / aid / f"{nb}.ipynb", 4)
+        answers = list(submissions.answer_sources(source))
+        erroring = submissions.Fixture("erroring", Path(), "raises", {a: "raise RuntimeError('oops')\n"
+                                                                      for a in answers})
+        slow = submissions.Fixture("slow", Path(), "sleeps", {
+            answers[0]: "import time\ntime.sleep(3)\n" + submissions.answer_sources(source)[answers[0]]})
+        kinds = [("reference", None, "solution"), ("blank", None, "blank"),
+                 ("erroring", erroring, "solution"), ("slow", slow, "solution")]
+        kinds += [(f.name, f, "solution") for f in fixtures]
+        for i in range(size):
+            name, fx, base = kinds[i % len(kinds)]
+            made.setdefault(f"s{i:03d}_{name}", {})[nb] = submissions.fixture_submission(
+                ROOT, aid, nb, fx, base)
+    return made
+
+
+def main() -> int:
+    from mlinterview import stock
+    from mlinterview.grading import runner
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=40)
+    parser.add_argument("--assignment", default="m00_interview_method")
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args()
+    aid = args.assignment
+    base = Path(tempfile.mkdtemp(prefix="grade-bench-"))
+    try:
+        people = cohort(aid, args.students)
+        roots = {}
+        for label in ("stock", "mlinterview"):
+            roots[label] = scratch(base / label)
+            gen = stock.nbgrader(roots[label], "generate_assignment", aid, "--force")
+            if gen.returncode:
+                print(gen.stderr[-2000:], file=sys.stderr)
+                return 1
+            for student, notebooks in people.items():
+                folder = roots[label] / "submitted" / student / aid
+                folder.mkdir(parents=True)
+                for nb_name, nb in notebooks.items():
+                    nbformat.write(nb, folder / f"{nb_name}.ipynb")
+        print(f"{len(people)} submissions of {aid}")
+        start = time.perf_counter()
+        runner.grade(roots["mlinterview"], aid, workers=args.workers)
+        ours = time.perf_counter() - start
+        print(f"mlinterview grade:      {ours:7.1f} s")
+        start = time.perf_counter()
+        done = stock.nbgrader(roots["stock"], "autograde", aid, "--force")
+        theirs = time.perf_counter() - start
+        print(f"nbgrader autograde:     {theirs:7.1f} s")
+        if done.returncode:
+            print(done.stderr[-2000:], file=sys.stderr)
+        read = lambda r: {(g.student, g.notebook, g.grade_id): g.score  # noqa: E731
+                          for g in stock.read_grades(f"sqlite:///{r / 'gradebook.db'}", aid)}
+        a, b = read(roots["mlinterview"]), read(roots["stock"])
+        differ = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        print(f"speed-up: {theirs / ours:.1f}x; cells compared: {len(a)}; differing: {len(differ)}")
+        for key in differ[:20]:
+            print(f"  {key}: mlinterview {a.get(key)} stock {b.get(key)}")
+        return 1 if differ else 0
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

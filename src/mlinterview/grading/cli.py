@@ -1,0 +1,34 @@
+"""``mlinterview grade`` and ``mlinterview report``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import course
+
+
+def grade_command(args: argparse.Namespace) -> int:
+    from . import runner
+
+    root = course.find_root(args.root)
+    summary = runner.grade(root, args.assignment, workers=args.workers, students=args.students)
+    print(f"graded {len(summary.graded)} submission(s) in {summary.seconds:.1f} s; "
+          f"skipped {len(summary.skipped)} unchanged")
+    for student, problems in sorted(summary.problems.items()):
+        for line in problems:
+            print(f"  {student}: {line}")
+    if summary.missing_protections:
+        print("sandbox protections missing on this machine: "
+              + "; ".join(summary.missing_protections), file=sys.stderr)
+    return 1 if any(p.startswith("not graded") for ps in summary.problems.values() for p in ps) else 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    from . import report
+
+    root = course.find_root(args.root)
+    paths = report.write(root, args.assignment)
+    for path in paths:
+        print(f"wrote {path.relative_to(root)}")
+    return 0

@@ -1,0 +1,749 @@
+"""The trusted worker: grade one submission.
+
+1. Read every notebook of the submission; a file that is missing, not JSON,
+   of an unknown nbformat or too large becomes a report line and zero points
+   for that notebook only.
+2. Sanitise it with nbgrader's own preprocessors (ClearOutput, DeduplicateIds,
+   OverwriteKernelspec, OverwriteCells, CheckCellMetadata): test and locked
+   cells come back from the source recorded in the gradebook, exactly as
+   ``nbgrader autograde`` restores them.
+3. Start a sandboxed kernel (:mod:`.sandbox`, :mod:`.kernel`) on a copy of
+   the submission and run the ordinary cells there, in order.
+4. Run each test cell *here*, from the restored (trusted) source, in a
+   namespace whose learner names are proxies to the kernel: functions and
+   classes are called over the socket, values arrive as plain data. The
+   references, the comparisons and ``mlinterview.checks`` are the grader's
+   own, so nothing the learner patches in their process reaches them.
+5. Apply nbgrader's LimitOutput and score every cell with nbgrader's
+   ``determine_grade`` (an error or any stderr output scores 0, a number left
+   as the last value is partial credit).
+
+A cell that hangs is interrupted, then its kernel killed; a kernel that dies
+(``os._exit``, a memory limit, a signal) is restarted and the ordinary cells
+that ran before are replayed, so a crash costs only the cells it touches.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import importlib
+import io
+import os
+import signal
+import socket
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import kernel as kernel_side
+from . import sandbox, wire
+
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+INTERRUPT_GRACE = 3.0
+ALLOWED_MODULE_ROOTS = {
+    "mlinterview", "numpy", "pandas", "sklearn", "scipy", "duckdb", "matplotlib",
+    "math", "cmath", "functools", "itertools", "collections", "time", "random", "statistics",
+    "re", "json", "warnings", "string", "operator", "heapq", "bisect", "typing", "copy",
+    "datetime", "decimal", "fractions", "textwrap", "numbers",
+}
+
+
+@dataclass
+class Settings:
+    course_root: Path
+    db_url: str
+    cell_timeout: float = 60.0
+    submission_timeout: float = 600.0
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    max_lines: int = 1000
+    max_traceback: int = 100
+
+
+class KernelLost(Exception):
+    """The kernel died or stopped answering."""
+
+
+# --------------------------------------------------------------------------- the kernel handle
+
+
+class Kernel:
+    """The worker's end of one sandboxed kernel."""
+
+    def __init__(self, settings: Settings, files: dict[str, bytes], uid: int, shell, plan):
+        self.settings, self.files, self.uid, self.shell, self.plan = settings, files, uid, shell, plan
+        self.pid = self.middle = None
+        self.sock = None
+        self.missing: list[str] = []
+        self.broken = False  # a late or lost reply: the conversation is out of step, restart
+
+    def start(self) -> None:
+        self.broken = False
+        ours, theirs = socket.socketpair()
+        r, w = os.pipe()
+        middle = os.fork()
+        if middle == 0:  # pragma: no cover - runs in the forked processes
+            try:
+                ours.close()
+                os.close(r)
+                missing = sandbox.enter_namespaces()
+                pid = os.fork()
+                if pid == 0:
+                    os.close(w)
+                    try:
+                        sandbox.confine(self.plan, self.files, self.uid, self.settings.limits,
+                                        "mount" not in missing, (theirs.fileno(),))
+                        kernel_side.serve(theirs, self.shell)
+                    finally:
+                        os._exit(70)
+                theirs.close()
+                os.write(w, f"{pid} {','.join(missing)}".encode())
+                os.close(w)
+                os.waitpid(pid, 0)
+            finally:
+                os._exit(0)
+        theirs.close()
+        os.close(w)
+        data = b""
+        while chunk := os.read(r, 4096):
+            data += chunk
+        os.close(r)
+        pid_text, _, missing = data.decode().partition(" ")
+        self.pid, self.middle, self.sock = int(pid_text), middle, ours
+        self.missing = [m for m in missing.split(",") if m]
+
+    def close(self) -> None:
+        if self.pid:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+        if self.middle:
+            with contextlib.suppress(OSError):
+                os.waitpid(self.middle, 0)
+        if self.sock:
+            self.sock.close()
+        self.pid = self.middle = self.sock = None
+
+    def _ask(self, message, deadline: float):
+        try:
+            wire.send(self.sock, message)
+            return wire.recv_untrusted(self.sock, deadline)
+        except (wire.ChannelClosed, wire.ChannelTimeout, wire.UnsafeData, OSError) as exc:
+            self.broken = True
+            raise KernelLost(f"the kernel died or stopped answering ({type(exc).__name__})") from None
+
+    def run(self, source: str, count: int, timeout: float) -> list:
+        """Outputs of one ordinary cell; KernelLost if it killed or hung the kernel."""
+        try:
+            return self._run(source, count, timeout)
+        except KernelLost:
+            self.broken = True
+            raise
+
+    def _run(self, source: str, count: int, timeout: float) -> list:
+        try:
+            wire.send(self.sock, ("run", source, count))
+        except OSError:
+            raise KernelLost("the kernel died") from None
+        try:
+            reply = wire.recv_untrusted(self.sock, time.monotonic() + timeout)
+        except wire.ChannelTimeout:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGINT)
+            try:
+                reply = wire.recv_untrusted(self.sock, time.monotonic() + INTERRUPT_GRACE)
+            except (wire.ChannelTimeout, wire.ChannelClosed, wire.UnsafeData):
+                raise KernelLost(f"the cell ran longer than {timeout:g} s and ignored the "
+                                 f"interrupt; its kernel was killed") from None
+            outputs = _outputs(reply)
+            outputs.append(_error("TimeoutError", f"the cell ran longer than {timeout:g} s "
+                                  f"and was interrupted"))
+            return outputs
+        except (wire.ChannelClosed, wire.UnsafeData, OSError) as exc:
+            raise KernelLost(f"the kernel died while running this cell ({type(exc).__name__})") from None
+        return _outputs(reply)
+
+    def open_server(self, deadline: float) -> socket.socket:
+        if self.broken:
+            raise KernelLost("the kernel is out of step")
+        try:
+            wire.send(self.sock, ("fork",))
+            if not wire.select.select([self.sock], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                raise KernelLost("the kernel did not answer")
+            _, fds, _, _ = socket.recv_fds(self.sock, 1, 1)
+        except OSError as exc:
+            self.broken = True
+            raise KernelLost(f"the kernel died ({exc})") from None
+        if len(fds) != 1:
+            self.broken = True
+            raise KernelLost("the kernel did not open a test server")
+        return socket.socket(fileno=fds[0])
+
+    def end_server(self, deadline: float) -> None:
+        reply = self._ask(("end",), deadline)
+        if reply != ("ended",):
+            raise KernelLost("the kernel answered out of turn")
+
+
+def _outputs(reply) -> list:
+    if not (isinstance(reply, tuple) and len(reply) == 2 and reply[0] == "done"
+            and isinstance(reply[1], list)):
+        raise KernelLost("the kernel answered out of turn")
+    outputs = []
+    for out in reply[1]:
+        try:
+            outputs.append(nbformat.from_dict(out))
+        except Exception:  # noqa: BLE001 - a malformed output is dropped
+            continue
+    return outputs
+
+
+def _error(ename: str, evalue: str, tb: list[str] | None = None) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue,
+                                  traceback=tb or [f"{ename}: {evalue}"])
+
+
+# --------------------------------------------------------------------------- proxies
+
+
+class TestServer:
+    """One test cell's connection to the learner's state (a fork of the kernel)."""
+
+    def __init__(self, kernel: Kernel, deadline: float, outputs: list):
+        self.kernel, self.deadline, self.outputs = kernel, deadline, outputs
+        self.sock = None
+
+    def _connect(self):
+        if self.sock is None:
+            self.sock = self.kernel.open_server(self.deadline)
+        return self.sock
+
+    def drop(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+            # the cell's own deadline may have passed: ending the server gets a moment of its own
+            self.kernel.end_server(time.monotonic() + 5)
+
+    def ask(self, message):
+        sock = self._connect()
+        try:
+            buf = io.BytesIO()
+            _ArgsPickler(buf).dump(message)
+            data = buf.getvalue()
+            sock.sendall(wire._HEADER.pack(len(data)) + data)
+            raw = wire.recv_raw(sock, self.deadline)
+            reply = _ReplyUnpickler(io.BytesIO(raw), self).load()
+        except wire.ChannelTimeout:
+            self._abandon()
+            raise TimeoutError("your code did not finish before the cell's time limit") from None
+        except BaseException as exc:
+            # a budget (SIGALRM) or a broken server: this server's state is unknown, start afresh
+            self._abandon()
+            if isinstance(exc, (wire.ChannelClosed, OSError)):
+                raise RuntimeError("your code stopped its process (it crashed, exited or was "
+                                   "killed for using too much memory)") from None
+            if isinstance(exc, (wire.UnsafeData, pickle_errors())):
+                raise TypeError(f"your code returned something the grader cannot read: {exc}") from None
+            raise
+        if not isinstance(reply, tuple) or len(reply) not in (3, 4) or not isinstance(reply[-1], list):
+            raise TypeError("your code answered out of turn")
+        for out in reply[-1]:
+            if isinstance(out, dict) and out.get("output_type") == "stream" \
+                    and out.get("name") in ("stdout", "stderr"):
+                self.outputs.write(out["name"], str(out.get("text", "")))
+        if reply[0] == "raise" and len(reply) == 4:
+            raise _rebuild_exception(reply[1], reply[2])
+        if reply[0] != "ok" or len(reply) != 3:
+            raise TypeError("your code answered out of turn")
+        return reply[1]
+
+    def _abandon(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+            with contextlib.suppress(KernelLost):
+                self.kernel.end_server(time.monotonic() + 5)
+
+
+def pickle_errors():
+    import pickle
+
+    return pickle.UnpicklingError
+
+
+_NOT_REBUILT = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def _rebuild_exception(names, text) -> BaseException:
+    """The learner's exception as a builtin exception of the nearest class (by name only)."""
+    message = text if isinstance(text, str) else ""
+    for name in names if isinstance(names, list) else []:
+        cls = getattr(builtins, name, None) if isinstance(name, str) else None
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            if issubclass(cls, _NOT_REBUILT) or not issubclass(cls, Exception):
+                return RuntimeError(f"your code raised {name}: {message}")
+            try:
+                return cls(message)
+            except Exception:  # noqa: BLE001 - exceptions needing other arguments
+                return RuntimeError(f"{name}: {message}")
+    return RuntimeError(message)
+
+
+class RemoteObject:
+    """A learner object that stays in the kernel."""
+
+    __slots__ = ("_server", "_id", "_type_name")
+
+    def __init__(self, server: TestServer, id_: int, type_name: str):
+        object.__setattr__(self, "_server", server)
+        object.__setattr__(self, "_id", id_)
+        object.__setattr__(self, "_type_name", type_name)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _value(self._server.ask(("getattr", self._id, name)))
+
+    def __call__(self, *args, **kwargs):
+        return _call(self._server, self._id, args, kwargs)
+
+    def _op(self, op, *args):
+        return _value(self._server.ask(("op", self._id, op, args)))
+
+    def __len__(self):
+        return self._op("len")
+
+    def __getitem__(self, key):
+        return self._op("getitem", key)
+
+    def __iter__(self):
+        return iter(self._op("list"))
+
+    def __repr__(self):
+        value = self._op("repr")
+        return value if isinstance(value, str) else f"<{self._type_name}>"
+
+    def __str__(self):
+        value = self._op("str")
+        return value if isinstance(value, str) else f"<{self._type_name}>"
+
+    def __bool__(self):
+        return bool(self._op("bool") is True)
+
+    def __float__(self):
+        value = self._op("float")
+        if not isinstance(value, float):
+            raise TypeError("not a float")
+        return value
+
+    def __int__(self):
+        value = self._op("int")
+        if type(value) is not int:
+            raise TypeError("not an int")
+        return value
+
+    def __eq__(self, other):
+        value = self._op("eq", other)
+        return value if isinstance(value, bool) else False
+
+    __hash__ = object.__hash__
+
+
+class _ArgsPickler:
+    def __init__(self, buf):
+        import pickle
+
+        class P(pickle.Pickler):
+            def persistent_id(self, obj):
+                if isinstance(obj, RemoteObject):
+                    return ("h", obj._id)
+                return None
+
+        self._p = P(buf, protocol=5)
+
+    def dump(self, obj):
+        self._p.dump(obj)
+
+
+class _ReplyUnpickler(wire.SafeUnpickler):
+    def __init__(self, buf, server: TestServer):
+        super().__init__(buf)
+        self.server = server
+
+    def persistent_load(self, pid):
+        ref = super().persistent_load(pid)
+        return RemoteObject(self.server, ref.id, ref.type_name)
+
+
+def _value(result):
+    if not (isinstance(result, tuple) and result and result[0] == "value"):
+        raise TypeError("your code answered out of turn")
+    return result[1]
+
+
+def _write_back(sent, returned) -> None:
+    """Reflect in-place changes the learner's call made to its arguments (as in a kernel)."""
+    import numpy as np
+
+    for a, b in zip(sent, returned):
+        try:
+            if type(a) is list and type(b) is list:
+                a[:] = b
+            elif type(a) is dict and type(b) is dict or type(a) is set and type(b) is set:
+                a.clear()
+                a.update(b)
+            elif isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape \
+                    and a.flags.writeable:
+                np.copyto(a, b, casting="unsafe")
+        except Exception:  # noqa: BLE001,S112 - a mismatch means the learner rebound it; ignore
+            continue
+
+
+def _call(server: TestServer, target: int, args: tuple, kwargs: dict):
+    result = server.ask(("call", target, args, kwargs))
+    if not (isinstance(result, tuple) and len(result) == 4 and result[0] == "value"):
+        raise TypeError("your code answered out of turn")
+    _, value, new_args, new_kwargs = result
+    if isinstance(new_args, (tuple, list)) and len(new_args) == len(args):
+        _write_back(args, new_args)
+    if isinstance(new_kwargs, dict):
+        _write_back([kwargs[k] for k in kwargs if k in new_kwargs],
+                    [new_kwargs[k] for k in kwargs if k in new_kwargs])
+    return value
+
+
+def _stub(name: str):
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    stub.__name__ = stub.__qualname__ = name
+    return stub
+
+
+def _function_proxy(server: TestServer, target: int, name: str):
+    def proxy(*args, **kwargs):
+        return _call(server, target, args, kwargs)
+
+    proxy.__name__ = proxy.__qualname__ = name
+    return proxy
+
+
+def _class_proxy(server: TestServer, target: int, name: str, methods: dict):
+    body = {}
+    for method, is_stub in methods.items():
+        if isinstance(method, str) and not method.startswith("__"):
+            body[method] = _stub(method) if is_stub else _function_proxy(server, target, method)
+
+    def new(cls, *args, **kwargs):
+        return _call(server, target, args, kwargs)
+
+    body["__new__"] = new
+    return type(name, (), body)
+
+
+class LearnerNamespace(dict):
+    """Test cell globals: names not set by the test resolve to the learner's, by proxy."""
+
+    def __init__(self, server: TestServer):
+        super().__init__(__builtins__=builtins, __name__="__main__")
+        self._server = server
+        self._absent: set[str] = set()
+
+    def _resolve(self, name: str) -> bool:
+        if dict.__contains__(self, name):
+            return True
+        if name in self._absent or not isinstance(name, str) or hasattr(builtins, name):
+            return False
+        desc = self._server.ask(("lookup", name))
+        if not isinstance(desc, tuple) or not desc:
+            self._absent.add(name)
+            return False
+        tag, value = desc[0], desc
+        if tag == "absent":
+            self._absent.add(name)
+            return False
+        if tag == "module" and isinstance(value[1], str):
+            modname = value[1]
+            if modname.split(".")[0] not in ALLOWED_MODULE_ROOTS:
+                raise ImportError(f"`{name}` is bound to module {modname!r}, which tests may not use")
+            dict.__setitem__(self, name, importlib.import_module(modname))
+        elif tag == "function" and len(value) == 3:
+            dict.__setitem__(self, name, _stub(name) if value[2] is True
+                             else _function_proxy(self._server, value[1], name))
+        elif tag == "class" and len(value) == 3 and isinstance(value[2], dict):
+            dict.__setitem__(self, name, _class_proxy(self._server, value[1], name, value[2]))
+        elif tag == "value" and len(value) == 2:  # plain data, or a handle to a learner object
+            dict.__setitem__(self, name, value[1])
+        else:
+            self._absent.add(name)
+            return False
+        return True
+
+    def __missing__(self, name):
+        if self._resolve(name):
+            return dict.__getitem__(self, name)
+        raise KeyError(name)
+
+    def __contains__(self, name):
+        return self._resolve(name)
+
+    def get(self, name, default=None):
+        return self[name] if self._resolve(name) else default
+
+
+# --------------------------------------------------------------------------- test cells
+
+
+class Outputs:
+    """The outputs of a test cell run here, in nbformat form."""
+
+    def __init__(self):
+        self.items: list = []
+        self.budget = kernel_side.MAX_CAPTURE
+
+    def write(self, name: str, text: str) -> None:
+        text = text[: max(0, self.budget)]
+        if not text:
+            return
+        self.budget -= len(text)
+        last = self.items[-1] if self.items else None
+        if last is not None and last.output_type == "stream" and last.name == name:
+            last.text += text
+        else:
+            self.items.append(nbformat.v4.new_output("stream", name=name, text=text))
+
+    def stream(self, name: str):
+        owner = self
+
+        class S(io.TextIOBase):
+            def writable(self):
+                return True
+
+            def write(self, text):
+                owner.write(name, str(text))
+                return len(text)
+
+        return S()
+
+
+def _split_last_expression(source: str, name: str):
+    tree = ast.parse(source, filename=name)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    return compile(tree, name, "exec"), (compile(last, name, "eval") if last else None)
+
+
+def _error_output(exc: BaseException, name: str) -> nbformat.NotebookNode:
+    render = getattr(exc, "_render_traceback_", None)
+    if callable(render) and type(exc).__module__.startswith("mlinterview."):
+        tb = render()
+    else:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == name]
+        tb = ["Traceback (most recent call last):"] + \
+             [f'  Cell line {f.lineno}: {f.line}' for f in frames] + \
+             traceback.format_exception_only(type(exc), exc)
+    return _error(type(exc).__name__, str(exc), [line.rstrip("\n") for line in tb])
+
+
+def run_test_cell(source: str, grade_id: str, kernel: Kernel, count: int,
+                  deadline: float) -> tuple[list, bool]:
+    """Run one test cell here against the learner's state; (outputs, kernel still usable)."""
+    out = Outputs()
+    server = TestServer(kernel, deadline, out)
+    ns = LearnerNamespace(server)
+    name = f"<test cell {grade_id}>"
+    usable = True
+    with contextlib.redirect_stdout(out.stream("stdout")), \
+            contextlib.redirect_stderr(out.stream("stderr")), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        try:
+            body, last = _split_last_expression(source, name)
+            exec(body, ns)  # noqa: S102 - trusted source: the test cell restored from source/
+            if last is not None:
+                value = eval(last, ns)  # noqa: S307
+                if value is not None:
+                    out.items.append(nbformat.v4.new_output(
+                        "execute_result", data={"text/plain": repr(value)}, execution_count=count))
+        except KernelLost:
+            usable = False
+            out.items.append(_error("DeadKernelError", "the kernel died"))
+        except BaseException as exc:  # noqa: BLE001 - any failure of the test is its result
+            out.items.append(_error_output(exc, name))
+    for w in caught:
+        out.write("stderr", warnings.formatwarning(w.message, w.category, w.filename, w.lineno))
+    try:
+        server.drop()
+    except KernelLost:
+        usable = False
+    return out.items, usable
+
+
+# --------------------------------------------------------------------------- one submission
+
+
+@dataclass
+class NotebookResult:
+    name: str
+    status: str                       # graded | missing | invalid
+    message: str = ""
+    notebook: str | None = None       # the executed notebook (JSON text)
+    grades: dict = field(default_factory=dict)     # grade id -> [auto score or None, max score]
+    comments: dict = field(default_factory=dict)   # grade id -> auto comment or None
+    failures: dict = field(default_factory=dict)   # grade id -> first line of the error
+
+
+class Grader:
+    """One warm worker: configured nbgrader preprocessors and a ready IPython shell."""
+
+    def __init__(self, settings: Settings, uid: int):
+        from nbgrader.preprocessors import (
+            CheckCellMetadata,
+            ClearOutput,
+            DeduplicateIds,
+            LimitOutput,
+            OverwriteCells,
+            OverwriteKernelspec,
+        )
+
+        self.settings, self.uid = settings, uid
+        self.sanitisers = [cls() for cls in (ClearOutput, DeduplicateIds, OverwriteKernelspec,
+                                             OverwriteCells, CheckCellMetadata)]
+        self.limit_output = LimitOutput(max_lines=settings.max_lines,
+                                        max_traceback=settings.max_traceback)
+        self.shell = kernel_side.Shell()
+        self.plan = sandbox.default_plan(settings.course_root)
+
+    def grade(self, student: str, aid: str, notebooks: list[str], files: dict[str, bytes]) -> dict:
+        start = time.monotonic()
+        deadline = start + self.settings.submission_timeout
+        results, problems = [], []
+        missing_protections: list[str] = []
+        submitted = {rel for rel in files if rel.endswith(".ipynb")}
+        for name in notebooks:
+            rel = f"{name}.ipynb"
+            if rel not in files:
+                others = sorted(submitted - {f"{n}.ipynb" for n in notebooks})
+                hint = f" (found {', '.join(others)}: renamed?)" if others else ""
+                results.append(NotebookResult(name, "missing", f"{rel} was not handed in{hint}"))
+                continue
+            try:
+                nb = self._read(files[rel], rel)
+                nb = self._sanitise(nb, student, aid, name)
+            except ValueError as exc:
+                results.append(NotebookResult(name, "invalid", str(exc)))
+                continue
+            result, lost = self._execute(nb, name, files, deadline)
+            missing_protections += lost
+            results.append(result)
+        for rel in sorted(submitted - {f"{n}.ipynb" for n in notebooks}):
+            problems.append(f"{rel} is not a notebook of {aid}: not graded")
+        return {"student": student, "notebooks": [r.__dict__ for r in results],
+                "problems": problems, "seconds": round(time.monotonic() - start, 3),
+                "missing_protections": sorted(set(missing_protections))}
+
+    def _read(self, data: bytes, rel: str) -> nbformat.NotebookNode:
+        if len(data) > MAX_NOTEBOOK_BYTES:
+            raise ValueError(f"{rel} is {len(data) / 1e6:.0f} MB, over the "
+                             f"{MAX_NOTEBOOK_BYTES / 1e6:.0f} MB limit (clear its outputs)")
+        try:
+            text = data.decode("utf-8")
+            nb = nbformat.reads(text, as_version=4)
+        except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
+            raise ValueError(f"{rel} is not a readable notebook ({type(exc).__name__}: "
+                             f"{str(exc)[:200]})") from None
+        if nb.get("nbformat") != 4:
+            raise ValueError(f"{rel} has nbformat {nb.get('nbformat')!r}; expected 4")
+        return nb
+
+    def _sanitise(self, nb, student, aid, name):
+        resources = {"nbgrader": {"notebook": name, "assignment": aid, "student": student,
+                                  "db_url": self.settings.db_url}}
+        try:
+            for pre in self.sanitisers:
+                nb, resources = pre.preprocess(nb, resources)
+        except Exception as exc:  # noqa: BLE001 - nbgrader's own refusal, reported as such
+            raise ValueError(f"{name}.ipynb was refused by nbgrader: {str(exc)[:300]}") from None
+        return nb
+
+    def _execute(self, nb, name: str, files: dict, deadline: float) -> tuple[NotebookResult, list]:
+        from nbgrader import utils
+
+        kernel = Kernel(self.settings, files, self.uid, self.shell, self.plan)
+        ran: list[str] = []  # ordinary cells that ran (replayed into a restarted kernel)
+        failures: dict[str, str] = {}
+        count = 0
+        try:
+            kernel.start()
+            lost = list(kernel.missing)
+            for cell in nb.cells:
+                if cell.cell_type != "code":
+                    continue
+                count += 1
+                cell.execution_count = count
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    cell.outputs = [_error("TimeoutError", "the submission's time limit was reached "
+                                           "before this cell ran")]
+                    continue
+                timeout = min(self.settings.cell_timeout, left)
+                if kernel.broken:
+                    self._restart(kernel, ran, deadline)
+                if utils.is_grade(cell) and not utils.is_solution(cell):
+                    cell.outputs, usable = run_test_cell(
+                        cell.source, cell.metadata.nbgrader["grade_id"], kernel, count,
+                        time.monotonic() + timeout)
+                    if not usable:
+                        self._restart(kernel, ran, deadline)
+                    continue
+                try:
+                    cell.outputs = kernel.run(cell.source, count, timeout)
+                    ran.append(cell.source)
+                except KernelLost as exc:
+                    cell.outputs = [_error("DeadKernelError", str(exc))]
+                    self._restart(kernel, ran, deadline)
+        finally:
+            kernel.close()
+        nb, _ = self.limit_output.preprocess(nb, {})
+        result = NotebookResult(name, "graded")
+        for cell in nb.cells:
+            if utils.is_grade(cell):
+                score, most = utils.determine_grade(cell)
+                result.grades[cell.metadata.nbgrader["grade_id"]] = [score, most]
+                errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+                stderr = [o for o in cell.get("outputs", [])
+                          if o.output_type == "stream" and o.name == "stderr"]
+                if errors:
+                    failures[cell.metadata.nbgrader["grade_id"]] = \
+                        f"{errors[0].ename}: {errors[0].evalue}".splitlines()[0][:300]
+                elif stderr:
+                    failures[cell.metadata.nbgrader["grade_id"]] = \
+                        "wrote to stderr: " + stderr[0].text.strip().splitlines()[0][:250] \
+                        if stderr[0].text.strip() else "wrote to stderr"
+            if utils.is_solution(cell) or utils.is_task(cell):
+                same = cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
+                result.comments[cell.metadata.nbgrader["grade_id"]] = \
+                    "No response." if same and not utils.is_task(cell) else None
+        result.failures = failures
+        result.notebook = nbformat.writes(nb)
+        return result, lost
+
+    def _restart(self, kernel: Kernel, ran: list[str], deadline: float) -> None:
+        kernel.close()
+        kernel.start()
+        for i, source in enumerate(list(ran)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                kernel.run(source, i + 1, min(self.settings.cell_timeout, left))
+            except KernelLost:
+                ran.remove(source)
+                kernel.close()
+                kernel.start()

@@ -1,0 +1,305 @@
+"""The learner's side: runs inside the sandbox, never in the trusted grader.
+
+The kernel process runs the notebook's ordinary cells (lesson and answer
+cells, in order) in an IPython shell, so they behave as they do in a Jupyter
+kernel (magics, ``display``, inline figures, tracebacks). Test cells are not
+run here: for each one the grader asks for a fresh *server* process forked
+from the kernel's current state, and asks it questions over a socket:
+
+* ``lookup name``: what the learner bound to ``name`` (plain data, a module
+  name, a function or class handle with "is it still the stub?", or a handle);
+* ``call``, ``getattr``, ``op``: use a handle, with arguments the grader sends.
+
+Replies are pickled with handles in place of every object that is not plain
+data (see :mod:`.wire`); the grader decides what it accepts. Because each test
+cell gets its own server, a call that hangs or kills its process costs that
+test cell only, and nothing a call does leaks into the next test cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import pickle
+import signal
+import socket
+import sys
+import types
+
+from . import wire
+
+MAX_CAPTURE = 1_000_000  # characters of output kept per cell or call: an output bomb stops here
+
+_PLAIN = (type(None), bool, int, float, complex, str, bytes, bytearray, list, tuple, dict, set,
+          frozenset, range, slice)
+
+
+def _is_plain(obj) -> bool:
+    cls = type(obj)
+    if cls in _PLAIN:
+        return True
+    module = getattr(cls, "__module__", "") or ""
+    if module.split(".")[0] not in ("numpy", "pandas"):
+        return False
+    import numpy as np
+
+    if isinstance(obj, (np.ndarray, np.generic, np.dtype)):
+        return cls is np.ndarray or isinstance(obj, np.dtype) or cls.__module__ == "numpy"
+    import pandas as pd
+
+    return cls in (pd.DataFrame, pd.Series, pd.Index, pd.RangeIndex, pd.MultiIndex,
+                   pd.DatetimeIndex, pd.Timestamp, pd.Timedelta) or obj is pd.NA or obj is pd.NaT
+
+
+# --------------------------------------------------------------------------- output capture
+
+
+class _Stream(io.TextIOBase):
+    def __init__(self, outputs: list, name: str, budget: list):
+        self.outputs, self.name, self.budget = outputs, name, budget
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        if self.budget[0] <= 0:
+            return len(text)
+        kept = text[: self.budget[0]]
+        self.budget[0] -= len(kept)
+        if self.outputs and self.outputs[-1].get("output_type") == "stream" \
+                and self.outputs[-1]["name"] == self.name:
+            self.outputs[-1]["text"] += kept
+        else:
+            self.outputs.append({"output_type": "stream", "name": self.name, "text": kept})
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+class Shell:
+    """An IPython shell whose outputs become nbformat outputs."""
+
+    def __init__(self):
+        from IPython.core.displayhook import DisplayHook
+        from IPython.core.displaypub import DisplayPublisher
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
+        owner = self
+
+        class Hook(DisplayHook):
+            def write_output_prompt(self):
+                pass
+
+            def write_format_data(self, format_dict, md_dict=None):
+                owner.outputs.append({"output_type": "execute_result", "data": format_dict,
+                                      "metadata": md_dict or {},
+                                      "execution_count": owner.count})
+
+            def finish_displayhook(self):
+                self._is_active = False
+
+        class Publisher(DisplayPublisher):
+            def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
+                owner.outputs.append({"output_type": "display_data", "data": data,
+                                      "metadata": metadata or {}})
+
+            def clear_output(self, wait=False):
+                owner.outputs.clear()
+
+        config = Config()
+        config.HistoryManager.enabled = False
+        config.InteractiveShell.colors = "NoColor"
+        self.outputs: list = []
+        self.count = 0
+        self.shell = InteractiveShell.instance(config=config)
+        self.shell.displayhook = Hook(shell=self.shell, cache_size=0)
+        self.shell.display_pub = Publisher(shell=self.shell)
+        self.shell._showtraceback = self._record_error
+        with contextlib.suppress(Exception):  # noqa: BLE001 - figures are cosmetic; grading goes on without them
+            self.shell.enable_matplotlib("inline")
+
+    def _record_error(self, etype, evalue, stb):
+        self.outputs.append({"output_type": "error", "ename": getattr(etype, "__name__", "Error"),
+                             "evalue": str(evalue)[:10_000], "traceback": list(stb)[:200]})
+
+    def run(self, source: str, count: int) -> list:
+        self.outputs, self.count = [], count
+        budget = [MAX_CAPTURE]
+        saved = sys.stdout, sys.stderr
+        sys.stdout = _Stream(self.outputs, "stdout", budget)
+        sys.stderr = _Stream(self.outputs, "stderr", budget)
+        try:
+            self.shell.execution_count = count
+            self.shell.run_cell(source, store_history=False)
+        except BaseException as exc:  # noqa: BLE001 - whatever escapes IPython is the cell's error
+            self._record_error(type(exc), exc, [f"{type(exc).__name__}: {exc}"])
+        finally:
+            sys.stdout, sys.stderr = saved
+        return self.outputs
+
+    @property
+    def user_ns(self) -> dict:
+        return self.shell.user_ns
+
+
+# --------------------------------------------------------------------------- the kernel
+
+
+def serve(sock: socket.socket, shell: Shell) -> None:
+    """The kernel's loop: run ordinary cells, fork a server per test cell."""
+    server_pid = None
+    while True:
+        try:
+            message = wire.recv_trusted(sock)
+        except wire.ChannelClosed:
+            os._exit(0)
+        kind = message[0]
+        if kind == "run":
+            _, source, count = message
+            outputs = shell.run(source, count)
+            _send_outputs(sock, outputs)
+        elif kind == "fork":
+            ours, theirs = socket.socketpair()
+            server_pid = os.fork()
+            if server_pid == 0:
+                sock.close()
+                ours.close()
+                _server(theirs, shell)
+                os._exit(0)
+            theirs.close()
+            socket.send_fds(sock, [b"F"], [ours.fileno()])
+            ours.close()
+        elif kind == "end":
+            if server_pid:
+                try:
+                    os.kill(server_pid, signal.SIGKILL)
+                    os.waitpid(server_pid, 0)
+                except OSError:
+                    pass
+                server_pid = None
+            wire.send(sock, ("ended",))
+        elif kind == "bye":
+            os._exit(0)
+
+
+def _send_outputs(sock, outputs) -> None:
+    try:
+        wire.send(sock, ("done", outputs))
+    except Exception:  # noqa: BLE001 - rich outputs that do not pickle are dropped, not fatal
+        plain = [o for o in outputs if o.get("output_type") in ("stream", "error")]
+        wire.send(sock, ("done", plain))
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class _ReplyPickler(pickle.Pickler):
+    def __init__(self, buf, protocol, handles):
+        super().__init__(buf, protocol=protocol)
+        self.handles = handles
+
+    def persistent_id(self, obj):
+        if _is_plain(obj):
+            return None
+        key = id(obj)
+        self.handles.setdefault(key, obj)
+        return ("handle", key, type(obj).__name__, callable(obj))
+
+
+class _ArgsUnpickler(pickle.Unpickler):
+    def __init__(self, buf, handles):
+        super().__init__(buf)
+        self.handles = handles
+
+    def persistent_load(self, pid):
+        return self.handles[pid[1]]
+
+
+def _describe(ns: dict, name: str, handles: dict):
+    from mlinterview.checks import _is_stub
+
+    if name not in ns:
+        return ("absent",)
+    obj = ns[name]
+    if isinstance(obj, types.ModuleType):
+        return ("module", obj.__name__)
+    handles.setdefault(id(obj), obj)
+    if isinstance(obj, types.FunctionType):
+        return ("function", id(obj), bool(_is_stub(obj)))
+    if isinstance(obj, type):
+        methods = {k: bool(_is_stub(v)) for k, v in vars(obj).items()
+                   if isinstance(v, types.FunctionType) and not k.startswith("__")}
+        return ("class", id(obj), methods)
+    return ("value", obj)
+
+
+def _server(sock: socket.socket, shell: Shell) -> None:
+    ns = shell.user_ns
+    handles: dict[int, object] = {}
+
+    def reply(obj):
+        buf = io.BytesIO()
+        _ReplyPickler(buf, 5, handles).dump(obj)
+        data = buf.getvalue()
+        sock.sendall(wire._HEADER.pack(len(data)) + data)
+
+    while True:
+        try:
+            data = wire.recv_raw(sock)
+        except wire.ChannelClosed:
+            return
+        outputs: list = []
+        budget = [MAX_CAPTURE]
+        saved = sys.stdout, sys.stderr
+        try:
+            message = _ArgsUnpickler(io.BytesIO(data), handles).load()
+            kind = message[0]
+            sys.stdout = _Stream(outputs, "stdout", budget)
+            sys.stderr = _Stream(outputs, "stderr", budget)
+            if kind == "lookup":
+                result = _describe(ns, message[1], handles)
+            elif kind == "call":
+                _, target, args, kwargs = message
+                result = handles[target](*args, **kwargs)
+                result = ("value", result, args, kwargs)
+            elif kind == "getattr":
+                result = ("value", getattr(handles[message[1]], message[2]))
+            elif kind == "op":
+                _, target, op, args = message
+                result = ("value", _OPS[op](handles[target], *args))
+            else:
+                result = ("value", None)
+            sys.stdout, sys.stderr = saved
+            try:
+                reply(("ok", result, outputs))
+            except Exception as exc:  # noqa: BLE001 - an answer that cannot be sent is an error
+                reply(("raise", ["TypeError"], f"the answer could not be sent to the grader "
+                                               f"({type(exc).__name__}: {exc})", outputs))
+        except BaseException as exc:  # noqa: BLE001 - the learner's exception is the finding
+            sys.stdout, sys.stderr = saved
+            names = [c.__name__ for c in type(exc).__mro__]
+            try:
+                text = str(exc)[:10_000]
+            except BaseException:  # noqa: BLE001
+                text = "<exception message could not be read>"
+            reply(("raise", names, text, outputs))
+
+
+_OPS = {
+    "len": len,
+    "getitem": lambda obj, key: obj[key],
+    "list": list,
+    "repr": lambda obj: repr(obj)[:10_000],
+    "str": lambda obj: str(obj)[:10_000],
+    "bool": bool,
+    "float": float,
+    "int": int,
+    "eq": lambda obj, other: obj == other,
+}

@@ -1,0 +1,281 @@
+"""The writer: find submissions, grade them on warm workers, record the results.
+
+Only this process writes: ``autograded/<student>/<aid>/`` (the executed
+notebooks, as ``nbgrader autograde`` leaves them, so ``generate_feedback`` and
+formgrader work), the gradebook (one transaction per submission, through
+nbgrader's API) and, last, ``autograded/<student>/<aid>/.mlinterview-grade.json``:
+the hash of what was graded and the per-part results the report reads.
+
+Resume: a submission whose marker holds the hash of its current files (and of
+the source notebooks, and of this grader's version) is skipped. A run killed
+at any point leaves each submission either marked (fully written) or not
+(graded again next time: gradebook rows are updated in place, keyed by
+student, notebook and cell, so nothing is counted twice). ``submitted/`` is
+only ever read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GRADER_VERSION = "1"
+MARKER = ".mlinterview-grade.json"
+_WORKER = None
+
+
+@dataclass
+class Summary:
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    missing_protections: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def limit_threads() -> None:
+    """One BLAS thread per worker: the workers already use every core."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
+def load_config(root: Path):
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = Config()
+    if (root / "nbgrader_config.py").is_file():
+        config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
+    return config
+
+
+def settings_for(root: Path, cell_timeout: float | None = None,
+                 submission_timeout: float | None = None):
+    from .evaluate import Settings
+
+    config = load_config(root)
+    db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{root / 'gradebook.db'}"
+    timeout = cell_timeout or float(config.Execute.get("timeout", 60) or 60)
+    settings = Settings(course_root=root.resolve(), db_url=db_url, cell_timeout=timeout,
+                        max_lines=int(config.LimitOutput.get("max_lines", 1000)),
+                        max_traceback=int(config.LimitOutput.get("max_traceback", 100)))
+    if submission_timeout:
+        settings.submission_timeout = submission_timeout
+    return settings, config.CourseDirectory.get("course_id", "")
+
+
+def warm() -> None:
+    """Import what every kernel needs, once, before the workers fork."""
+    import importlib
+    import pkgutil
+
+    for name in ("numpy", "pandas", "scipy", "sklearn", "duckdb", "matplotlib.pyplot",
+                 "IPython", "matplotlib_inline.backend_inline", "mlinterview.checks",
+                 "mlinterview.datasets", "nbgrader.preprocessors", "nbgrader.api"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    import mlinterview.exercises as exercises
+
+    for info in pkgutil.iter_modules(exercises.__path__):
+        importlib.import_module(f"mlinterview.exercises.{info.name}")
+
+
+def read_files(folder: Path) -> dict[str, bytes]:
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink() and ".ipynb_checkpoints" not in path.parts:
+            files[str(path.relative_to(folder))] = path.read_bytes()
+    return files
+
+
+def submission_hash(files: dict[str, bytes], source_dir: Path) -> str:
+    h = hashlib.sha256(GRADER_VERSION.encode())
+    for rel, data in sorted(files.items()):
+        h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    for path in sorted(source_dir.glob("*.ipynb")):
+        h.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _init_worker(settings, uid_base, counter) -> None:
+    global _WORKER
+    from .evaluate import Grader
+
+    with counter.get_lock():
+        counter.value += 1
+        index = counter.value
+    _WORKER = Grader(settings, uid_base + index)
+
+
+def _grade_job(student, aid, notebooks, files):
+    try:
+        return _WORKER.grade(student, aid, notebooks, files)
+    except Exception as exc:  # noqa: BLE001 - a grader bug costs this submission, not the run
+        import traceback
+
+        return {"student": student, "error": f"{type(exc).__name__}: {exc}",
+                "trace": traceback.format_exc()[-2000:]}
+
+
+class Progress:
+    def __init__(self, total: int, out):
+        self.total, self.done, self.out, self.start = total, 0, out, time.monotonic()
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        spent = time.monotonic() - self.start
+        rate = spent / self.done
+        eta = rate * (self.total - self.done)
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        self.out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                       f"{spent:5.1f}s elapsed, ETA {eta:5.1f}s  {label[:30]:<30}")
+        if self.done == self.total:
+            self.out.write("\n")
+        self.out.flush()
+
+
+def grade(root: Path, aid: str, workers: int | None = None, students: list[str] | None = None,
+          out=sys.stderr, cell_timeout: float | None = None,
+          submission_timeout: float | None = None) -> Summary:
+    import multiprocessing
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from . import sandbox
+
+    limit_threads()
+    root = root.resolve()
+    settings, course_id = settings_for(root, cell_timeout, submission_timeout)
+    summary = Summary()
+    with Gradebook(settings.db_url, course_id) as gb:
+        try:
+            notebooks = [nb.name for nb in gb.find_assignment(aid).notebooks]
+        except MissingEntry:
+            raise SystemExit(f"error: {aid} is not in the gradebook: run "
+                             f"`nbgrader generate_assignment {aid}` first") from None
+    submitted = root / "submitted"
+    folders = sorted(p for p in submitted.glob(f"*/{aid}") if p.is_dir())
+    if students:
+        folders = [p for p in folders if p.parent.name in set(students)]
+    jobs = []
+    for folder in folders:
+        student = folder.parent.name
+        files = read_files(folder)
+        digest = submission_hash(files, root / "source" / aid)
+        marker = root / "autograded" / student / aid / MARKER
+        try:
+            if json.loads(marker.read_text())["hash"] == digest:
+                summary.skipped.append(student)
+                continue
+        except (OSError, ValueError, KeyError):
+            pass
+        jobs.append((student, files, digest))
+    summary.missing_protections = sandbox.probe()
+    for line in summary.missing_protections:
+        print(f"WARNING: SANDBOX PROTECTION MISSING: {line}", file=out)
+    if summary.skipped:
+        print(f"{len(summary.skipped)} submission(s) already graded and unchanged: skipped", file=out)
+    if not jobs:
+        return summary
+    warm()
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    start = time.monotonic()
+    progress = Progress(len(jobs), out)
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("i", 0)
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(settings, sandbox.FIRST_UID, counter)) as pool:
+        futures = {pool.submit(_grade_job, student, aid, notebooks, files): (student, files, digest)
+                   for student, files, digest in jobs}
+        for future in as_completed(futures):
+            student, files, digest = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker: report, go on
+                result = {"student": student, "error": f"worker failed: {exc}"}
+            if "error" in result:
+                summary.problems.setdefault(student, []).append(f"not graded: {result['error']}")
+            else:
+                record(root, settings, course_id, aid, student, files, digest, result)
+                summary.graded.append(student)
+                problems = list(result["problems"]) + [
+                    f"{nb['name']}: {nb['message']}" for nb in result["notebooks"] if nb["message"]]
+                if problems:
+                    summary.problems[student] = problems
+            progress.step(student)
+    summary.seconds = time.monotonic() - start
+    return summary
+
+
+def record(root: Path, settings, course_id: str, aid: str, student: str,
+           files: dict[str, bytes], digest: str, result: dict) -> None:
+    """Write one graded submission: autograded files, then the gradebook, then the marker."""
+    from nbgrader.api import Gradebook
+
+    final = root / "autograded" / student / aid
+    staging = final.parent / f".{aid}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    graded = {nb["name"]: nb for nb in result["notebooks"]}
+    for rel, data in files.items():
+        name = rel[:-6] if rel.endswith(".ipynb") else None
+        if name in graded:
+            continue
+        target = staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    source_dir = root / "source" / aid
+    for path in source_dir.rglob("*"):
+        if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts:
+            target = staging / path.relative_to(source_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    for name, nb in graded.items():
+        if nb["notebook"] is not None:
+            (staging / f"{name}.ipynb").write_text(nb["notebook"], encoding="utf-8")
+    trash = final.parent / f".{aid}.old-{os.getpid()}"
+    if final.exists():
+        final.rename(trash)
+    staging.rename(final)
+    shutil.rmtree(trash, ignore_errors=True)
+
+    timestamp = files.get("timestamp.txt", b"").decode("utf-8", "replace").strip() or None
+    with Gradebook(settings.db_url, course_id) as gb:
+        gb.update_or_create_student(student)
+        if timestamp:
+            gb.update_or_create_submission(aid, student, timestamp=timestamp)
+        else:
+            gb.update_or_create_submission(aid, student)
+        for name, nb in graded.items():
+            row = gb.find_submission_notebook(name, aid, student)
+            for grade in row.grades:
+                if nb["status"] == "graded" and grade.name in nb["grades"]:
+                    grade.auto_score = nb["grades"][grade.name][0]
+                    grade.needs_manual_grade = (grade.manual_score is not None
+                                                or grade.auto_score is None)
+                elif nb["status"] != "graded" or grade.name not in nb["grades"]:
+                    # a cell deleted from the notebook, or a notebook not graded: no points
+                    grade.auto_score = 0 if nb["status"] != "graded" else None
+                    grade.needs_manual_grade = nb["status"] == "graded"
+            for comment in row.comments:
+                if comment.name in nb["comments"]:
+                    comment.auto_comment = nb["comments"][comment.name]
+        gb.db.commit()
+
+    summary = {k: v for k, v in result.items() if k != "notebooks"}
+    summary["notebooks"] = [{k: v for k, v in nb.items() if k != "notebook"}
+                            for nb in result["notebooks"]]
+    marker = final / MARKER
+    tmp = marker.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"hash": digest, "aid": aid, "graded_at": time.time(),
+                               "result": summary}, indent=1))
+    tmp.replace(marker)

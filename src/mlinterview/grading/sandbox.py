@@ -1,0 +1,245 @@
+"""The sandbox a learner's kernel runs in (Linux; the strongest parts need root).
+
+Entered by a freshly forked process, before any learner code runs:
+
+* new **PID namespace**: the kernel is process 1 of its own namespace, so when
+  it is killed every process it started dies with it, and it sees no other
+  process (a fresh ``/proc``);
+* new **network namespace**: no interface but a downed loopback;
+* new **mount namespace**: the course folder (gradebook, ``source/``, other
+  students' ``submitted/`` and ``autograded/``), the temporary folder, home
+  folders and ``/dev/shm`` are covered by empty tmpfs; the Python environment,
+  the package and ``data/`` are mounted back read-only; the submission is a
+  copy in a private tmpfs;
+* resource limits (address space, CPU seconds, processes, file size, open
+  files, no core dumps), a scrubbed environment, standard streams to
+  ``/dev/null``, and an unprivileged user id of its own (so its process limit
+  is not shared with other kernels and it cannot signal the grader).
+
+Where a protection cannot be had (not root, namespaces disabled), the kernel
+still runs and :func:`probe` names what is missing, so the grader can say it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import resource
+import secrets
+import signal
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x8000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+STAGE = "/run/mlinterview-stage"
+FIRST_UID = 200_000  # unprivileged ids with no account: one per worker
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class SandboxError(OSError):
+    pass
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise SandboxError(err, f"{what}: {os.strerror(err)}")
+
+
+def unshare(flags: int, what: str) -> None:
+    _check(_libc.unshare(flags), f"unshare({what})")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    enc = lambda s: s.encode() if s is not None else None  # noqa: E731
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+@dataclass
+class Limits:
+    memory_mb: int = 2048          # on top of what the warm kernel already maps
+    cpu_seconds: int = 600         # the whole submission
+    processes: int = 64
+    file_mb: int = 64
+    open_files: int = 256
+    tmp_mb: int = 256
+
+
+@dataclass
+class Plan:
+    """What the kernel may see: folders to cover, and what to mount back read-only."""
+
+    hide: list[str] = field(default_factory=list)
+    expose: list[str] = field(default_factory=list)
+
+
+def default_plan(course_root: Path) -> Plan:
+    import mlinterview
+
+    package_src = Path(mlinterview.__file__).resolve().parent.parent
+    hide = [str(course_root.resolve()), tempfile.gettempdir(), "/var/tmp", "/dev/shm", "/root", "/home"]
+    # an editable install lives in a course checkout of its own, with its own source/
+    repo = package_src.parent
+    if (repo / "nbgrader_config.py").is_file() or (repo / "source").is_dir():
+        hide.append(str(repo))
+    prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix]
+    expose = [*prefixes, package_src, course_root.resolve() / "data"]
+    # the interpreter's own library folders only (not the current folder or a script's)
+    expose += [p for p in sys.path if p and Path(p).is_dir()
+               and any(_under(str(Path(p).resolve()), str(Path(x).resolve())) for x in prefixes)]
+    return Plan([h for h in dict.fromkeys(hide) if os.path.isdir(h)],
+                sorted({str(Path(e).resolve()) for e in expose if Path(e).exists()}))
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _cover(plan: Plan) -> None:
+    """Hide ``plan.hide`` behind empty tmpfs, mounting ``plan.expose`` back read-only."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    os.makedirs(STAGE, exist_ok=True)
+    mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700")
+    needed = [e for e in plan.expose if any(_under(e, h) for h in plan.hide)]
+    # keep only outermost exposures
+    needed = [e for e in needed if not any(o != e and _under(e, o) for o in needed)]
+    staged = {}
+    for i, path in enumerate(needed):
+        spot = f"{STAGE}/{i}"
+        os.mkdir(spot)
+        mount(path, spot, None, MS_BIND | MS_REC, None)
+        staged[path] = spot
+    # outer folders first, so an inner hidden folder is covered inside the outer tmpfs
+    outer = [h for h in plan.hide if not any(o != h and _under(h, o) for o in plan.hide)]
+    for folder in outer:
+        mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    for path, spot in staged.items():
+        os.makedirs(path, exist_ok=True)
+        mount(spot, path, None, MS_BIND | MS_REC, None)
+        mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+    # a hidden folder inside an exposed one (the course inside the folder of the venv)
+    for folder in sorted(set(plan.hide) - set(outer), key=len):
+        if os.path.isdir(folder):
+            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    _check(_libc.umount2(STAGE.encode(), MNT_DETACH), "umount stage")
+
+
+def probe() -> list[str]:
+    """The protections this machine cannot give, each as a sentence (empty: all of them)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        missing = []
+        for flag, name, why in ((CLONE_NEWNET, "network namespace", "student code can use the network"),
+                                (CLONE_NEWNS, "mount namespace", "student code can read the course folder (source/, gradebook, other students)"),
+                                (CLONE_NEWPID, "PID namespace", "processes a student starts may outlive the kernel"),
+                                (CLONE_NEWIPC, "IPC namespace", "student code shares System V IPC with the grader")):
+            if _libc.unshare(flag) != 0:
+                missing.append(f"no {name} ({os.strerror(ctypes.get_errno())}): {why}")
+        if os.geteuid() != 0:
+            missing.append("not root: kernels run as the instructor's user, not an unprivileged one")
+        os.write(w, "\n".join(missing).encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while chunk := os.read(r, 65536):
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    return [line for line in data.decode().splitlines() if line]
+
+
+def enter_namespaces() -> list[str]:
+    """In the intermediate process: new namespaces for the kernel about to be forked."""
+    missing = []
+    for flag, name in ((CLONE_NEWPID, "pid"), (CLONE_NEWNET, "net"), (CLONE_NEWNS, "mount"),
+                       (CLONE_NEWIPC, "ipc")):
+        try:
+            unshare(flag, name)
+        except SandboxError:
+            missing.append(name)
+    return missing
+
+
+def confine(plan: Plan, files: dict[str, bytes], uid: int, limits: Limits,
+            mounts: bool, keep_fds: tuple[int, ...]) -> str:
+    """In the kernel process, before learner code: lock it in; return its working folder."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getpid() != 1:
+        os.setsid()
+    if mounts:
+        _cover(plan)
+        if os.getpid() == 1:  # a PID namespace of our own: a /proc that shows only it
+            with contextlib.suppress(SandboxError):
+                mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV, None)
+    home = tempfile.gettempdir()
+    if mounts:
+        mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.tmp_mb}m,mode=1777")
+    work = os.path.join(home, secrets.token_hex(6))
+    os.makedirs(work)
+    for rel, data in files.items():
+        target = os.path.join(work, rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as fh:
+            fh.write(data)
+    if os.geteuid() == 0:
+        for dirpath, _, names in os.walk(work):
+            os.chown(dirpath, uid, uid)
+            for n in names:
+                os.chown(os.path.join(dirpath, n), uid, uid)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    _close_except((*keep_fds, devnull))
+    _rlimits(limits)
+    if os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    os.environ.clear()
+    os.environ.update({"PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", "HOME": work,
+                       "LANG": "C.UTF-8", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                       "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    os.chdir(work)
+    return work
+
+
+def _close_except(keep: tuple[int, ...]) -> None:
+    # every descriptor the worker had open (gradebook, sockets of other jobs) is closed
+    low = 3
+    for fd in sorted(keep):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+    os.closerange(low, 65536)
+
+
+def _rlimits(limits: Limits) -> None:
+    vm = 0
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                vm = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    mb = 1024 * 1024
+    settings = [(resource.RLIMIT_AS, vm + limits.memory_mb * mb),
+                (resource.RLIMIT_CPU, limits.cpu_seconds),
+                (resource.RLIMIT_NPROC, limits.processes),
+                (resource.RLIMIT_FSIZE, limits.file_mb * mb),
+                (resource.RLIMIT_NOFILE, limits.open_files),
+                (resource.RLIMIT_CORE, 0)]
+    for which, value in settings:
+        soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
