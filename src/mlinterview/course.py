@@ -134,11 +134,7 @@ def read_authored(path: Path, root: Path | None = None) -> nbformat.NotebookNode
     """
     import jupytext
 
-    rel = _rel(path, root)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CourseError(f"{rel}: cannot read: {exc}") from None
+    rel, text = _read_text(path, root)
     try:
         nb = jupytext.reads(text, fmt="py:percent")
     except Exception as exc:  # noqa: BLE001 - jupytext raises many kinds
@@ -177,6 +173,15 @@ def read_authored(path: Path, root: Path | None = None) -> nbformat.NotebookNode
         new.cells.append(new_cell)
     new.nbformat, new.nbformat_minor = 4, 5
     return new
+
+
+def _read_text(path: Path, root: Path | None) -> tuple[str, str]:
+    """(the path as the author knows it, the file's text), or a one-line CourseError."""
+    rel = _rel(path, root)
+    try:
+        return rel, path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CourseError(f"{rel}: cannot read: {exc}") from None
 
 
 def _rel(path: Path, root: Path | None) -> str:
@@ -330,11 +335,7 @@ def lint(nb: nbformat.NotebookNode, path: str) -> list[Problem]:
 
 
 def read_ipynb(path: Path, root: Path | None = None) -> nbformat.NotebookNode:
-    rel = _rel(path, root)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CourseError(f"{rel}: cannot read: {exc}") from None
+    rel, raw = _read_text(path, root)
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
