@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import glob
 import os
 import resource
 import secrets
@@ -37,7 +38,10 @@ CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x8000000, 0x20
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
-STAGE = "/run/mlinterview-stage"
+# where the folders to expose wait while everything else is covered: under /dev,
+# which is never covered (a folder under /run or /tmp would be hidden with them);
+# one per process, so parallel workers never share it
+STAGE_PARENT = "/dev"
 FIRST_UID = 200_000  # unprivileged ids with no account: one per worker
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -80,11 +84,21 @@ class Plan:
     expose: list[str] = field(default_factory=list)
 
 
+# what a Python kernel needs of the machine; everything else at the top is hidden
+SYSTEM_DIRS = {"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc",
+               "/proc", "/sys", "/dev"}
+
+
 def default_plan(course_root: Path) -> Plan:
     import mlinterview
 
     package_src = Path(mlinterview.__file__).resolve().parent.parent
     hide = [str(course_root.resolve()), tempfile.gettempdir(), "/var/tmp", "/dev/shm", "/root", "/home"]
+    # an allow-list, not a list of known places: every top-level folder but the
+    # system's is covered (other courses on the machine, /srv, /opt, /work...),
+    # and only what the kernel needs is mounted back, read-only, below
+    hide += [d for d in sorted(glob.glob("/*"))
+             if os.path.isdir(d) and not os.path.islink(d) and d not in SYSTEM_DIRS]
     # an editable install lives in a course checkout of its own, with its own source/
     repo = package_src.parent
     if (repo / "nbgrader_config.py").is_file() or (repo / "source").is_dir():
@@ -105,14 +119,15 @@ def _under(path: str, folder: str) -> bool:
 def _cover(plan: Plan) -> None:
     """Hide ``plan.hide`` behind empty tmpfs, mounting ``plan.expose`` back read-only."""
     mount(None, "/", None, MS_REC | MS_PRIVATE, None)
-    os.makedirs(STAGE, exist_ok=True)
-    mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700")
+    stage = f"{STAGE_PARENT}/.mlinterview-stage-{os.getpid()}-{secrets.token_hex(3)}"
+    os.makedirs(stage)
+    mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700")
     needed = [e for e in plan.expose if any(_under(e, h) for h in plan.hide)]
     # keep only outermost exposures
     needed = [e for e in needed if not any(o != e and _under(e, o) for o in needed)]
     staged = {}
     for i, path in enumerate(needed):
-        spot = f"{STAGE}/{i}"
+        spot = f"{stage}/{i}"
         os.mkdir(spot)
         mount(path, spot, None, MS_BIND | MS_REC, None)
         staged[path] = spot
@@ -125,10 +140,16 @@ def _cover(plan: Plan) -> None:
         mount(spot, path, None, MS_BIND | MS_REC, None)
         mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
     # a hidden folder inside an exposed one (the course inside the folder of the venv)
+    # was made visible again and needs its own cover; one that is merely inside
+    # another hidden folder (a checkout under /tmp) is covered already, and
+    # covering it again would hide what was exposed inside it (its .venv, src)
     for folder in sorted(set(plan.hide) - set(outer), key=len):
-        if os.path.isdir(folder):
+        inside_exposed = any(_under(folder, e) and folder != e for e in staged)
+        if inside_exposed and os.path.isdir(folder):
             mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-    _check(_libc.umount2(STAGE.encode(), MNT_DETACH), "umount stage")
+    _check(_libc.umount2(stage.encode(), MNT_DETACH), "umount stage")
+    with contextlib.suppress(OSError):
+        os.rmdir(stage)
 
 
 def probe() -> list[str]:
@@ -180,7 +201,10 @@ def confine(plan: Plan, files: dict[str, bytes], uid: int, limits: Limits,
         if os.getpid() == 1:  # a PID namespace of our own: a /proc that shows only it
             with contextlib.suppress(SandboxError):
                 mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV, None)
-    home = tempfile.gettempdir()
+    # the kernel's own scratch space: a folder of its own, not all of /tmp, which
+    # may hold the exposed environment (a checkout under /tmp with its .venv)
+    home = os.path.join(tempfile.gettempdir(), ".mlinterview-kernel")
+    os.makedirs(home, exist_ok=True)
     if mounts:
         mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.tmp_mb}m,mode=1777")
     work = os.path.join(home, secrets.token_hex(6))
@@ -206,7 +230,9 @@ def confine(plan: Plan, files: dict[str, bytes], uid: int, limits: Limits,
         os.setuid(uid)
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     os.environ.clear()
+    tempfile.tempdir = work  # gettempdir() caches; the kernel's temporary files go to its copy
     os.environ.update({"PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", "HOME": work,
+                       "TMPDIR": work,
                        "LANG": "C.UTF-8", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
                        "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
     os.chdir(work)
