@@ -73,11 +73,12 @@ def run(root: Path, assignments: list[str] | None = None, out=sys.stdout) -> int
                 failures += 1
         db_url = "sqlite:///" + str(root / "gradebook.db")
         grades = [g for g in stock.read_grades(db_url, aid) if g.student in STUDENTS]
-        parts = {}
         for nb_name in submissions.notebooks_of(root, aid):
+            # one table per notebook: part numbers restart in each
             source = course.read_ipynb(root / "source" / aid / f"{nb_name}.ipynb", root)
-            parts[nb_name] = [(title, ids) for title, ids, _ in course.iter_parts(source)]
-        print(stock.score_table(grades, parts), file=out)
+            parts = {nb_name: [(title, ids) for title, ids, _ in course.iter_parts(source)]}
+            print(f"-- {nb_name}.ipynb", file=out)
+            print(stock.score_table([g for g in grades if g.notebook == nb_name], parts), file=out)
         total = sum(g.max_score for g in grades if g.student == "demo_full")
         for student in STUDENTS:
             got = sum(g.score for g in grades if g.student == student)
