@@ -54,12 +54,46 @@ __all__ = [
     "expect",
     "expect_value",
     "frame_equal",
+    "learner_side",
     "raises",
     "rows_equal",
     "same_set",
     "sample_matches",
     "show",
 ]
+
+
+# --------------------------------------------------------------------------- learner-side work
+
+# Set by a grader that keeps the learner's objects in another process
+# (``mlinterview grade``): ``runner(func, args, kwargs)`` runs ``func`` there.
+# None (stock nbgrader, self-study): everything runs here, in the kernel.
+_learner_side_runner: Callable[[Callable, tuple, dict], Any] | None = None
+
+
+def learner_side(func: Callable) -> Callable:
+    """Mark a helper that must run where the learner's objects live.
+
+    Some work cannot be done on a learner's object from outside its process:
+    cloning and fitting their scikit-learn pipeline, running scikit-learn's
+    estimator checks on their class, recording the warnings their function
+    emits. Such a helper returns *plain data* (arrays, lists of messages) and
+    the comparison stays in the caller. Under stock nbgrader it is an
+    ordinary call; under ``mlinterview grade`` it runs in the learner's
+    sandboxed process and only its result crosses back.
+    """
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        runner = _learner_side_runner
+        if runner is not None:
+            return runner(func, args, kwargs)
+        return func(*args, **kwargs)
+
+    wrapper.__name__, wrapper.__qualname__ = func.__name__, func.__qualname__
+    wrapper.__doc__, wrapper.__module__ = func.__doc__, func.__module__
+    wrapper.__wrapped__ = func  # type: ignore[attr-defined]
+    wrapper.__mlinterview_learner_side__ = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 # --------------------------------------------------------------------------- errors

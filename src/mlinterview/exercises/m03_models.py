@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import checks
 from ..checks import Case, CheckFailed, array_close, array_equal, close, show
 
 KNN_METRICS = ("euclidean", "cosine", "manhattan")
@@ -503,6 +504,22 @@ def sigmoid_cases(seed: int) -> list[Case]:
 EXTREME_Z = np.array([-1000.0, -800.0, -50.0, 0.0, 50.0, 800.0, 1000.0])
 
 
+@checks.learner_side
+def call_recording_float_warnings(func, z):
+    """``(func(z), [messages of the floating-point RuntimeWarnings it emitted])``.
+
+    Overflow, invalid-value and division errors are switched to "warn" here,
+    so an answer which silences them globally (np.seterr) is still seen.
+    Runs where the learner's function lives (see :func:`mlinterview.checks.learner_side`).
+    """
+    # underflow stays ignored (NumPy's default): exp(-1000) = 0.0 is the right answer
+    with warnings.catch_warnings(record=True) as caught, \
+            np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
+        warnings.simplefilter("always")
+        result = func(z)
+    return result, [str(c.message) for c in caught if issubclass(c.category, RuntimeWarning)]
+
+
 def runs_without_float_warnings(actual, expected, *, what: str | None = None) -> None:
     """``actual`` (a function) maps the input ``expected`` without any floating-point warning.
 
@@ -512,17 +529,12 @@ def runs_without_float_warnings(actual, expected, *, what: str | None = None) ->
     """
     w = what or "your function"
     z = np.asarray(expected, dtype=float)
-    # underflow stays ignored (NumPy's default): exp(-1000) = 0.0 is the right answer
-    with warnings.catch_warnings(record=True) as caught, \
-            np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
-        warnings.simplefilter("always")
-        try:
-            result = actual(z.copy())
-        except Exception as exc:  # noqa: BLE001 - the learner's error is the finding
-            raise CheckFailed(f"{w}({show(z)}) raised {type(exc).__name__}: {exc}") from None
-    floats = [c for c in caught if issubclass(c.category, RuntimeWarning)]
+    try:
+        result, floats = call_recording_float_warnings(actual, z.copy())
+    except Exception as exc:  # noqa: BLE001 - the learner's error is the finding
+        raise CheckFailed(f"{w}({show(z)}) raised {type(exc).__name__}: {exc}") from None
     if floats:
-        raise CheckFailed(f"{w}({show(z)}) warned: {floats[0].message} -- exp of a large number "
+        raise CheckFailed(f"{w}({show(z)}) warned: {floats[0]} -- exp of a large number "
                           f"overflows; np.where evaluates both branches, so compute exp only of "
                           f"-|z| (see the hints)")
     array_close(result, sigmoid_scipy(z), what=f"{w}({show(z)})", rtol=1e-12, atol=1e-300)
@@ -899,27 +911,37 @@ KNN_ESTIMATOR_CHECKS = (
 )
 
 
-def passes_estimator_checks(actual, expected, *, what: str | None = None) -> None:
-    """``actual`` (an estimator class) passes each of scikit-learn's checks named in ``expected``.
+@checks.learner_side
+def estimator_check_failures(cls, names) -> list[tuple[str, str]]:
+    """(check, complaint) for each of scikit-learn's checks ``names`` that ``cls`` fails.
 
-    Each check gets a fresh default instance. The message names the failing
-    checks and the first one's complaint, which is usually specific
-    ("fit should return self", "... should raise NotFittedError").
+    Runs where the learner's class lives (see :func:`mlinterview.checks.learner_side`).
+    Each check gets a fresh default instance.
     """
     import sklearn.utils.estimator_checks as estimator_checks
 
-    w = what or "your estimator"
-    if not isinstance(actual, type):
-        raise CheckFailed(f"{w}: expected a class, got {show(actual)}")
     failed = []
-    for name in expected:
+    for name in names:
         check = getattr(estimator_checks, name)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:
-                check(actual.__name__, actual())
+                check(cls.__name__, cls())
             except Exception as exc:  # noqa: BLE001 - the learner's error is the finding
                 failed.append((name, f"{type(exc).__name__}: {exc}".strip()))
+    return failed
+
+
+def passes_estimator_checks(actual, expected, *, what: str | None = None) -> None:
+    """``actual`` (an estimator class) passes each of scikit-learn's checks named in ``expected``.
+
+    The message names the failing checks and the first one's complaint, which
+    is usually specific ("fit should return self", "... should raise NotFittedError").
+    """
+    w = what or "your estimator"
+    if not isinstance(actual, type):
+        raise CheckFailed(f"{w}: expected a class, got {show(actual)}")
+    failed = estimator_check_failures(actual, list(expected))
     if failed:
         first, message = failed[0]
         message = " ".join(message.split())[:400]

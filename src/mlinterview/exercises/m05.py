@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import datasets
+from .. import checks, datasets
 from ..checks import Case, CheckFailed, array_close, frame_equal, show
 
 SHIPPED_NAME = "m05_customers/customers_raw.csv"
@@ -796,10 +796,23 @@ def preprocessor_reference(numeric: list[str], categorical: list[str]) -> Prepro
     return PreprocessorExpectation(tuple(numeric), tuple(categorical))
 
 
-def preprocessor_matches(actual, expected: PreprocessorExpectation, *, what: str | None = None) -> None:
-    """Fitted on train, the learner's estimator transforms train and test as the hand chain."""
+@checks.learner_side
+def fit_transform_outputs(estimator, train: pd.DataFrame, test: pd.DataFrame):
+    """A clone of ``estimator`` fitted on ``train``: its transform of train and of test, dense.
+
+    Runs where the learner's estimator lives (see :func:`mlinterview.checks.learner_side`).
+    """
     from sklearn.base import clone
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = clone(estimator).fit(train)
+        outputs = model.transform(train), model.transform(test)
+    return tuple(np.asarray(o.toarray() if hasattr(o, "toarray") else o) for o in outputs)
+
+
+def preprocessor_matches(actual, expected: PreprocessorExpectation, *, what: str | None = None) -> None:
+    """Fitted on train, the learner's estimator transforms train and test as the hand chain."""
     w = what or "make_preprocessor"
     if not (hasattr(actual, "fit") and hasattr(actual, "transform")):
         raise CheckFailed(f"{w}: Part 12 returns an unfitted scikit-learn estimator with fit and "
@@ -816,16 +829,11 @@ def preprocessor_matches(actual, expected: PreprocessorExpectation, *, what: str
         test[categorical] = test[categorical].where(test[categorical].notna(), np.nan)
         want_train, want_test = preprocess_by_hand(train, test, numeric, categorical)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = clone(actual).fit(train)
-                got_train, got_test = model.transform(train), model.transform(test)
+            got_train, got_test = fit_transform_outputs(actual, train, test)
         except Exception as exc:  # noqa: BLE001 - the learner's estimator failing is the finding
             raise CheckFailed(f"{w}: fitting on train and transforming test raised "
                               f"{type(exc).__name__}: {exc}") from None
         for name, got, want in (("train", got_train, want_train), ("test", got_test, want_test)):
-            if hasattr(got, "toarray"):
-                got = got.toarray()
             array_close(np.asarray(got, dtype=float), want, what=f"{w} transform({name}) split {k + 1}",
                         rtol=1e-7, atol=1e-9)
 

@@ -28,13 +28,18 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import dataclasses
 import importlib
 import io
 import os
+import pickle
 import signal
 import socket
+import sys
+import tempfile
 import time
 import traceback
+import types
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,12 +51,11 @@ from . import sandbox, wire
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 INTERRUPT_GRACE = 3.0
+# a module a test cell uses by the learner's name for it (``np``, ``tempfile``) is
+# imported here, by its real name: the course's libraries and the standard library
 ALLOWED_MODULE_ROOTS = {
     "mlinterview", "numpy", "pandas", "sklearn", "scipy", "duckdb", "matplotlib",
-    "math", "cmath", "functools", "itertools", "collections", "time", "random", "statistics",
-    "re", "json", "warnings", "string", "operator", "heapq", "bisect", "typing", "copy",
-    "datetime", "decimal", "fractions", "textwrap", "numbers",
-}
+} | set(sys.stdlib_module_names)
 
 
 @dataclass
@@ -63,6 +67,14 @@ class Settings:
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     max_lines: int = 1000
     max_traceback: int = 100
+    data_dir: Path | None = None  # the course's data/ (the package's, when the course has none)
+
+    def __post_init__(self):
+        if self.data_dir is None:
+            from mlinterview import datasets
+
+            own = self.course_root / "data"
+            self.data_dir = own if (own / "README.md").is_file() else datasets.data_dir().resolve()
 
 
 class KernelLost(Exception):
@@ -75,12 +87,35 @@ class KernelLost(Exception):
 class Kernel:
     """The worker's end of one sandboxed kernel."""
 
-    def __init__(self, settings: Settings, files: dict[str, bytes], uid: int, shell, plan):
-        self.settings, self.files, self.uid, self.shell, self.plan = settings, files, uid, shell, plan
+    def __init__(self, settings: Settings, files: dict[str, bytes], uid: int, shell, plan,
+                 private_mounts: bool = False):
+        self.settings, self.files, self.uid, self.shell = settings, files, uid, shell
         self.pid = self.middle = None
         self.sock = None
         self.missing: list[str] = []
         self.broken = False  # a late or lost reply: the conversation is out of step, restart
+        self.exchange = sandbox.make_exchange(uid, settings.limits, private_mounts)
+        self.plan = dataclasses.replace(plan, share=[self.exchange])
+
+    @contextlib.contextmanager
+    def exchange_as_tempdir(self):
+        """Test cells' temporary files go to the exchange, where the learner's code sees them."""
+        saved = tempfile.tempdir
+        tempfile.tempdir = self.exchange
+        try:
+            yield
+        finally:
+            tempfile.tempdir = saved
+
+    def hand_over(self) -> None:
+        sandbox.hand_over(self.exchange, self.uid)
+
+    def take_back(self) -> None:
+        sandbox.take_back(self.exchange)
+
+    def remove(self) -> None:
+        self.close()
+        sandbox.remove_exchange(self.exchange)
 
     def start(self) -> None:
         self.broken = False
@@ -216,10 +251,13 @@ class TestServer:
     def __init__(self, kernel: Kernel, deadline: float, outputs: list):
         self.kernel, self.deadline, self.outputs = kernel, deadline, outputs
         self.sock = None
+        self.objects: dict[int, RemoteObject] = {}   # one proxy per learner object: `is` works
+        self.callbacks: dict[int, object] = {}       # trusted functions the learner's code may call
 
     def _connect(self):
         if self.sock is None:
             self.sock = self.kernel.open_server(self.deadline)
+            self.objects.clear()
         return self.sock
 
     def drop(self) -> None:
@@ -229,15 +267,26 @@ class TestServer:
             # the cell's own deadline may have passed: ending the server gets a moment of its own
             self.kernel.end_server(time.monotonic() + 5)
 
+    def _send(self, message) -> None:
+        buf = io.BytesIO()
+        _ArgsPickler(buf, self).dump(message)
+        data = buf.getvalue()
+        self.sock.sendall(wire._HEADER.pack(len(data)) + data)
+
     def ask(self, message):
-        sock = self._connect()
+        self._connect()
         try:
-            buf = io.BytesIO()
-            _ArgsPickler(buf).dump(message)
-            data = buf.getvalue()
-            sock.sendall(wire._HEADER.pack(len(data)) + data)
-            raw = wire.recv_raw(sock, self.deadline)
-            reply = _ReplyUnpickler(io.BytesIO(raw), self).load()
+            self.kernel.hand_over()
+            self._send(message)
+            while True:
+                raw = wire.recv_raw(self.sock, self.deadline)
+                reply = _ReplyUnpickler(io.BytesIO(raw), self).load()
+                if not (isinstance(reply, tuple) and len(reply) == 4 and reply[0] == "callback"):
+                    break
+                self.kernel.take_back()
+                self._callback(*reply[1:])
+                self.kernel.hand_over()
+            self.kernel.take_back()
         except wire.ChannelTimeout:
             self._abandon()
             raise TimeoutError("your code did not finish before the cell's time limit") from None
@@ -252,15 +301,29 @@ class TestServer:
             raise
         if not isinstance(reply, tuple) or len(reply) not in (3, 4) or not isinstance(reply[-1], list):
             raise TypeError("your code answered out of turn")
-        for out in reply[-1]:
-            if isinstance(out, dict) and out.get("output_type") == "stream" \
-                    and out.get("name") in ("stdout", "stderr"):
-                self.outputs.write(out["name"], str(out.get("text", "")))
+        self._relay(reply[-1])
         if reply[0] == "raise" and len(reply) == 4:
             raise _rebuild_exception(reply[1], reply[2])
         if reply[0] != "ok" or len(reply) != 3:
             raise TypeError("your code answered out of turn")
         return reply[1]
+
+    def _relay(self, outputs) -> None:
+        for out in outputs if isinstance(outputs, list) else []:
+            if isinstance(out, dict) and out.get("output_type") == "stream" \
+                    and out.get("name") in ("stdout", "stderr"):
+                self.outputs.write(out["name"], str(out.get("text", "")))
+
+    def _callback(self, key, args, kwargs) -> None:
+        """The learner's code called a function the test passed it (a lambda, say): run it here."""
+        func = self.callbacks.get(key) if isinstance(key, int) else None
+        try:
+            if func is None or not isinstance(args, tuple) or not isinstance(kwargs, dict):
+                raise TypeError("your code called a function the grader did not give it")
+            value = ("cbreturn", func(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 - the trusted function's error goes back to the caller
+            value = ("cbraise", [c.__name__ for c in type(exc).__mro__], str(exc)[:2000])
+        self._send(value)
 
     def _abandon(self) -> None:
         if self.sock is not None:
@@ -269,6 +332,21 @@ class TestServer:
             with contextlib.suppress(KernelLost):
                 self.kernel.end_server(time.monotonic() + 5)
 
+    def register(self, func) -> int:
+        self.callbacks[id(func)] = func
+        return id(func)
+
+    def proxy(self, ref) -> RemoteObject:
+        obj = self.objects.get(ref.id)
+        if obj is None:
+            obj = self.objects[ref.id] = RemoteObject(self, ref.id, ref.type_name)
+        return obj
+
+    def run_learner_side(self, func, args: tuple, kwargs: dict):
+        """``func`` (marked :func:`mlinterview.checks.learner_side`) run in the learner's process."""
+        if not any(_is_remote(a) for a in (*args, *kwargs.values())):
+            return func(*args, **kwargs)
+        return _value(self.ask(("learner_side", func.__module__, func.__qualname__, args, kwargs)))
 
 def pickle_errors():
     import pickle
@@ -281,8 +359,12 @@ _NOT_REBUILT = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 def _rebuild_exception(names, text) -> BaseException:
     """The learner's exception as a builtin exception of the nearest class (by name only)."""
+    from mlinterview.checks import CheckFailed
+
     message = text if isinstance(text, str) else ""
     for name in names if isinstance(names, list) else []:
+        if name == "CheckFailed":  # from a learner-side helper: a failure either way
+            return CheckFailed(message)
         cls = getattr(builtins, name, None) if isinstance(name, str) else None
         if isinstance(cls, type) and issubclass(cls, BaseException):
             if issubclass(cls, _NOT_REBUILT) or not issubclass(cls, Exception):
@@ -353,21 +435,48 @@ class RemoteObject:
 
     __hash__ = object.__hash__
 
+    def __copy__(self):
+        return self  # a learner object is copied, if at all, in its own process
 
-class _ArgsPickler:
-    def __init__(self, buf):
-        import pickle
+    def __deepcopy__(self, memo):
+        return self
 
-        class P(pickle.Pickler):
-            def persistent_id(self, obj):
-                if isinstance(obj, RemoteObject):
-                    return ("h", obj._id)
-                return None
 
-        self._p = P(buf, protocol=5)
+def _is_remote(obj) -> bool:
+    return isinstance(obj, RemoteObject) or hasattr(obj, "_mlinterview_handle")
 
-    def dump(self, obj):
-        self._p.dump(obj)
+
+class _ArgsPickler(pickle.Pickler):
+    """What the grader sends: data, handles of learner objects, and callbacks.
+
+    A Python function of the grader's (a lambda in a test cell, a reference
+    function) is never sent as code or looked up by name in the learner's
+    process (where the name could be rebound): the learner's code gets a
+    callback that runs it here.
+    """
+
+    def __init__(self, buf, server: TestServer):
+        super().__init__(buf, protocol=5)
+        self.server = server
+
+    def persistent_id(self, obj):
+        if isinstance(obj, RemoteObject):
+            return ("h", obj._id)
+        handle = getattr(obj, "_mlinterview_handle", None) if callable(obj) else None
+        if isinstance(handle, int):
+            return ("h", handle)
+        if isinstance(obj, (types.FunctionType, types.MethodType)) and not _library_global(obj):
+            return ("cb", self.server.register(obj))
+        return None
+
+
+_BY_NAME = ("copyreg", "numpy", "pandas", "scipy", "sklearn", "functools", "collections")
+
+
+def _library_global(func) -> bool:
+    """A library function a value is rebuilt from (``copyreg._reconstructor``): sent by name."""
+    module, name = getattr(func, "__module__", "") or "", getattr(func, "__qualname__", "")
+    return module.split(".")[0] in _BY_NAME and "<" not in name
 
 
 class _ReplyUnpickler(wire.SafeUnpickler):
@@ -376,8 +485,7 @@ class _ReplyUnpickler(wire.SafeUnpickler):
         self.server = server
 
     def persistent_load(self, pid):
-        ref = super().persistent_load(pid)
-        return RemoteObject(self.server, ref.id, ref.type_name)
+        return self.server.proxy(super().persistent_load(pid))
 
 
 def _value(result):
@@ -430,20 +538,38 @@ def _function_proxy(server: TestServer, target: int, name: str):
         return _call(server, target, args, kwargs)
 
     proxy.__name__ = proxy.__qualname__ = name
+    proxy._mlinterview_handle = target
     return proxy
 
 
+def _method_proxy(name: str):
+    def method(self, *args, **kwargs):
+        return RemoteObject.__getattr__(self, name)(*args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 def _class_proxy(server: TestServer, target: int, name: str, methods: dict):
-    body = {}
+    """A stand-in class: calling it builds the learner's object remotely, and the
+    proxy it returns is an instance of this class (``isinstance`` works)."""
+    body = {"__init__": lambda self, *args, **kwargs: None, "_mlinterview_handle": target}
     for method, is_stub in methods.items():
         if isinstance(method, str) and not method.startswith("__"):
-            body[method] = _stub(method) if is_stub else _function_proxy(server, target, method)
+            body[method] = _stub(method) if is_stub else _method_proxy(method)
 
     def new(cls, *args, **kwargs):
-        return _call(server, target, args, kwargs)
+        made = _call(server, target, args, kwargs)
+        if not isinstance(made, RemoteObject):
+            return made
+        obj = object.__new__(cls)
+        for slot in RemoteObject.__slots__:
+            object.__setattr__(obj, slot, getattr(made, slot))
+        server.objects[made._id] = obj
+        return obj
 
     body["__new__"] = new
-    return type(name, (), body)
+    return type(name, (RemoteObject,), body)
 
 
 class LearnerNamespace(dict):
@@ -551,9 +677,21 @@ def _error_output(exc: BaseException, name: str) -> nbformat.NotebookNode:
     return _error(type(exc).__name__, str(exc), [line.rstrip("\n") for line in tb])
 
 
+@contextlib.contextmanager
+def _learner_side(checks, server: TestServer):
+    saved = checks._learner_side_runner
+    checks._learner_side_runner = server.run_learner_side
+    try:
+        yield
+    finally:
+        checks._learner_side_runner = saved
+
+
 def run_test_cell(source: str, grade_id: str, kernel: Kernel, count: int,
                   deadline: float) -> tuple[list, bool]:
     """Run one test cell here against the learner's state; (outputs, kernel still usable)."""
+    from mlinterview import checks
+
     out = Outputs()
     server = TestServer(kernel, deadline, out)
     ns = LearnerNamespace(server)
@@ -561,7 +699,8 @@ def run_test_cell(source: str, grade_id: str, kernel: Kernel, count: int,
     usable = True
     with contextlib.redirect_stdout(out.stream("stdout")), \
             contextlib.redirect_stderr(out.stream("stderr")), \
-            warnings.catch_warnings(record=True) as caught:
+            warnings.catch_warnings(record=True) as caught, \
+            _learner_side(checks, server), kernel.exchange_as_tempdir():
         warnings.simplefilter("default")
         try:
             body, last = _split_last_expression(source, name)
@@ -618,7 +757,10 @@ class Grader:
         self.limit_output = LimitOutput(max_lines=settings.max_lines,
                                         max_traceback=settings.max_traceback)
         self.shell = kernel_side.Shell()
-        self.plan = sandbox.default_plan(settings.course_root)
+        # the trusted side and the kernel read the same data files
+        os.environ["MLINTERVIEW_DATA"] = str(settings.data_dir)
+        self.plan = sandbox.default_plan(settings.course_root, settings.data_dir)
+        self.private_mounts = sandbox.private_mounts()
 
     def grade(self, student: str, aid: str, notebooks: list[str], files: dict[str, bytes]) -> dict:
         start = time.monotonic()
@@ -675,7 +817,7 @@ class Grader:
     def _execute(self, nb, name: str, files: dict, deadline: float) -> tuple[NotebookResult, list]:
         from nbgrader import utils
 
-        kernel = Kernel(self.settings, files, self.uid, self.shell, self.plan)
+        kernel = Kernel(self.settings, files, self.uid, self.shell, self.plan, self.private_mounts)
         ran: list[str] = []  # ordinary cells that ran (replayed into a restarted kernel)
         failures: dict[str, str] = {}
         count = 0
@@ -709,7 +851,7 @@ class Grader:
                     cell.outputs = [_error("DeadKernelError", str(exc))]
                     self._restart(kernel, ran, deadline)
         finally:
-            kernel.close()
+            kernel.remove()
         nb, _ = self.limit_output.preprocess(nb, {})
         result = NotebookResult(name, "graded")
         for cell in nb.cells:

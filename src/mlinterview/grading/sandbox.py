@@ -29,6 +29,7 @@ import os
 import resource
 import secrets
 import signal
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -82,6 +83,7 @@ class Plan:
 
     hide: list[str] = field(default_factory=list)
     expose: list[str] = field(default_factory=list)
+    share: list[str] = field(default_factory=list)  # mounted back read-write (the exchange folder)
 
 
 # what a Python kernel needs of the machine; everything else at the top is hidden
@@ -89,7 +91,7 @@ SYSTEM_DIRS = {"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "
                "/proc", "/sys", "/dev"}
 
 
-def default_plan(course_root: Path) -> Plan:
+def default_plan(course_root: Path, data_dir: Path | None = None) -> Plan:
     import mlinterview
 
     package_src = Path(mlinterview.__file__).resolve().parent.parent
@@ -104,7 +106,7 @@ def default_plan(course_root: Path) -> Plan:
     if (repo / "nbgrader_config.py").is_file() or (repo / "source").is_dir():
         hide.append(str(repo))
     prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix]
-    expose = [*prefixes, package_src, course_root.resolve() / "data"]
+    expose = [*prefixes, package_src, data_dir or course_root.resolve() / "data"]
     # the interpreter's own library folders only (not the current folder or a script's)
     expose += [p for p in sys.path if p and Path(p).is_dir()
                and any(_under(str(Path(p).resolve()), str(Path(x).resolve())) for x in prefixes)]
@@ -125,6 +127,7 @@ def _cover(plan: Plan) -> None:
     needed = [e for e in plan.expose if any(_under(e, h) for h in plan.hide)]
     # keep only outermost exposures
     needed = [e for e in needed if not any(o != e and _under(e, o) for o in needed)]
+    needed += [s for s in plan.share if any(_under(s, h) for h in plan.hide)]
     staged = {}
     for i, path in enumerate(needed):
         spot = f"{stage}/{i}"
@@ -138,7 +141,8 @@ def _cover(plan: Plan) -> None:
     for path, spot in staged.items():
         os.makedirs(path, exist_ok=True)
         mount(spot, path, None, MS_BIND | MS_REC, None)
-        mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+        writable = 0 if path in plan.share else MS_RDONLY
+        mount(None, path, None, MS_REMOUNT | MS_BIND | writable | MS_NOSUID | MS_NODEV, None)
     # a hidden folder inside an exposed one (the course inside the folder of the venv)
     # was made visible again and needs its own cover; one that is merely inside
     # another hidden folder (a checkout under /tmp) is covered already, and
@@ -150,6 +154,61 @@ def _cover(plan: Plan) -> None:
     _check(_libc.umount2(stage.encode(), MNT_DETACH), "umount stage")
     with contextlib.suppress(OSError):
         os.rmdir(stage)
+
+
+def private_mounts() -> bool:
+    """In a worker: a mount namespace of its own, so its exchange folders' tmpfs
+    mounts are invisible to the rest of the machine; False where it cannot be had."""
+    try:
+        unshare(CLONE_NEWNS, "mount")
+        mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    except SandboxError:
+        return False
+    return True
+
+
+def make_exchange(uid: int, limits: Limits, private: bool) -> str:
+    """A folder the trusted test code and the learner's kernel both see, at the same path:
+    test cells write hidden input files there and read what the learner's code wrote."""
+    folder = tempfile.mkdtemp(prefix="mlinterview-exchange-")
+    if private:
+        with contextlib.suppress(SandboxError):
+            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.tmp_mb}m,mode=0700")
+    hand_over(folder, uid)
+    return folder
+
+
+def hand_over(folder: str, uid: int) -> None:
+    """Before the learner's code runs: what the grader wrote in the exchange becomes theirs."""
+    if os.geteuid() != 0:
+        return
+    for dirpath, _dirs, names in os.walk(folder):
+        for entry in (dirpath, *(os.path.join(dirpath, n) for n in names)):
+            with contextlib.suppress(OSError):
+                os.lchown(entry, uid, uid)
+
+
+def take_back(folder: str) -> list[str]:
+    """After the learner's code ran: remove from the exchange anything but plain files and
+    folders (a symbolic link to the gradebook, a FIFO that would block a read); what was removed."""
+    removed = []
+    for dirpath, dirs, names in os.walk(folder):
+        for n in list(dirs) + names:
+            path = os.path.join(dirpath, n)
+            mode = os.lstat(path).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                removed.append(os.path.relpath(path, folder))
+    return removed
+
+
+def remove_exchange(folder: str) -> None:
+    with contextlib.suppress(OSError):
+        _libc.umount2(folder.encode(), MNT_DETACH)
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def probe() -> list[str]:
@@ -229,7 +288,10 @@ def confine(plan: Plan, files: dict[str, bytes], uid: int, limits: Limits,
         os.setgid(uid)
         os.setuid(uid)
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    data = os.environ.get("MLINTERVIEW_DATA")
     os.environ.clear()
+    if data:
+        os.environ["MLINTERVIEW_DATA"] = data
     tempfile.tempdir = work  # gettempdir() caches; the kernel's temporary files go to its copy
     os.environ.update({"PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", "HOME": work,
                        "TMPDIR": work,

@@ -24,8 +24,10 @@ import time
 MAX_MESSAGE = 64 * 1024 * 1024
 _HEADER = struct.Struct("!Q")
 
-_SAFE_GLOBALS = {
+SAFE_GLOBALS = {
     ("builtins", n) for n in ("complex", "range", "slice", "set", "frozenset", "bytearray")
+} | {
+    ("pathlib", n) for n in ("PosixPath", "PurePosixPath")
 } | {
     (m, n)
     for m in ("numpy.core.multiarray", "numpy._core.multiarray")
@@ -61,7 +63,7 @@ class UnsafeData(pickle.UnpicklingError):
 
 class SafeUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str):
-        if (module, name) not in _SAFE_GLOBALS:
+        if (module, name) not in SAFE_GLOBALS:
             raise UnsafeData(f"refused to rebuild {module}.{name} from the learner's kernel")
         return super().find_class(module, name)
 
