@@ -202,22 +202,6 @@ class Kernel:
             raise KernelLost(f"the kernel died while running this cell ({type(exc).__name__})") from None
         return _outputs(reply)
 
-    def open_server(self, deadline: float) -> socket.socket:
-        if self.broken:
-            raise KernelLost("the kernel is out of step")
-        try:
-            wire.send(self.sock, ("fork",))
-            if not wire.select.select([self.sock], [], [], max(0.0, deadline - time.monotonic()))[0]:
-                raise KernelLost("the kernel did not answer")
-            _, fds, _, _ = socket.recv_fds(self.sock, 1, 1)
-        except OSError as exc:
-            self.broken = True
-            raise KernelLost(f"the kernel died ({exc})") from None
-        if len(fds) != 1:
-            self.broken = True
-            raise KernelLost("the kernel did not open a test server")
-        return socket.socket(fileno=fds[0])
-
     def end_server(self, deadline: float) -> None:
         reply = self._ask(("end",), deadline)
         if reply != ("ended",):
@@ -255,16 +239,15 @@ class TestServer:
         self.callbacks: dict[int, object] = {}       # trusted functions the learner's code may call
 
     def _connect(self):
-        if self.sock is None:
-            self.sock = self.kernel.open_server(self.deadline)
-            self.objects.clear()
-        return self.sock
+        if self.kernel.broken or self.kernel.sock is None:
+            raise KernelLost("the kernel is out of step")
+        self.sock = self.kernel.sock
 
     def drop(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
+        """The test cell is over: the kernel releases its handles."""
+        if self.sock is not None and not self.kernel.broken:
             self.sock = None
-            # the cell's own deadline may have passed: ending the server gets a moment of its own
+            # the cell's own deadline may have passed: ending gets a moment of its own
             self.kernel.end_server(time.monotonic() + 5)
 
     def _send(self, message) -> None:
@@ -290,14 +273,16 @@ class TestServer:
         except wire.ChannelTimeout:
             self._abandon()
             raise TimeoutError("your code did not finish before the cell's time limit") from None
-        except BaseException as exc:
-            # a budget (SIGALRM) or a broken server: this server's state is unknown, start afresh
+        except (wire.ChannelClosed, OSError):
+            self.kernel.broken = True
+            raise KernelLost("your code stopped its process (it crashed, exited or was "
+                             "killed for using too much memory)") from None
+        except (wire.UnsafeData, pickle_errors()) as exc:
+            # the whole message was read: the conversation is still in step
+            raise TypeError(f"your code returned something the grader cannot read: {exc}") from None
+        except BaseException:
+            # a budget (SIGALRM) while the learner's code runs: stop it
             self._abandon()
-            if isinstance(exc, (wire.ChannelClosed, OSError)):
-                raise RuntimeError("your code stopped its process (it crashed, exited or was "
-                                   "killed for using too much memory)") from None
-            if isinstance(exc, (wire.UnsafeData, pickle_errors())):
-                raise TypeError(f"your code returned something the grader cannot read: {exc}") from None
             raise
         if not isinstance(reply, tuple) or len(reply) not in (3, 4) or not isinstance(reply[-1], list):
             raise TypeError("your code answered out of turn")
@@ -326,11 +311,23 @@ class TestServer:
         self._send(value)
 
     def _abandon(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
-            with contextlib.suppress(KernelLost):
-                self.kernel.end_server(time.monotonic() + 5)
+        """The learner's call is still running: interrupt it and wait for its last word;
+        a kernel that does not give it is out of step (restarted before the next cell)."""
+        kernel = self.kernel
+        if kernel.broken or kernel.pid is None:
+            return
+        with contextlib.suppress(OSError):
+            os.kill(kernel.pid, signal.SIGINT)
+        deadline = time.monotonic() + INTERRUPT_GRACE
+        try:
+            while True:
+                reply = wire.recv_untrusted(kernel.sock, deadline)
+                if isinstance(reply, tuple) and reply and reply[0] == "callback":
+                    wire.send(kernel.sock, ("cbraise", ["KeyboardInterrupt"], "interrupted"))
+                    continue
+                break
+        except Exception:  # noqa: BLE001 - no clean reply: the kernel is lost
+            kernel.broken = True
 
     def register(self, func) -> int:
         self.callbacks[id(func)] = func

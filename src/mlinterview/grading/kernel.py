@@ -3,17 +3,17 @@
 The kernel process runs the notebook's ordinary cells (lesson and answer
 cells, in order) in an IPython shell, so they behave as they do in a Jupyter
 kernel (magics, ``display``, inline figures, tracebacks). Test cells are not
-run here: for each one the grader asks for a fresh *server* process forked
-from the kernel's current state, and asks it questions over a socket:
+run here: the grader runs them, and asks the kernel questions over its socket:
 
 * ``lookup name``: what the learner bound to ``name`` (plain data, a module
   name, a function or class handle with "is it still the stub?", or a handle);
 * ``call``, ``getattr``, ``op``: use a handle, with arguments the grader sends.
 
 Replies are pickled with handles in place of every object that is not plain
-data (see :mod:`.wire`); the grader decides what it accepts. Because each test
-cell gets its own server, a call that hangs or kills its process costs that
-test cell only, and nothing a call does leaks into the next test cell.
+data (see :mod:`.wire`); the grader decides what it accepts. As in a Jupyter
+kernel under stock nbgrader, what a call changes stays for the next cells; a
+call that hangs is interrupted, and one that kills the kernel costs its test
+cell only (the grader restarts the kernel and replays the cells before).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import io
 import os
 import pathlib
 import pickle
-import signal
 import socket
 import sys
 import types
@@ -179,40 +178,32 @@ class Shell:
 
 
 def serve(sock: socket.socket, shell: Shell) -> None:
-    """The kernel's loop: run ordinary cells, fork a server per test cell."""
-    server_pid = None
+    """The kernel's loop: run ordinary cells; answer a test cell's questions."""
+    answerer = _Answerer(sock, shell.user_ns)
     while True:
         try:
-            message = wire.recv_trusted(sock)
+            data = wire.recv_raw(sock)
         except wire.ChannelClosed:
             os._exit(0)
-        kind = message[0]
+        except KeyboardInterrupt:  # an interrupt that came just after the call it was meant for
+            continue
+        try:
+            message = answerer.load(data)
+            kind = message[0]
+        except Exception as exc:  # noqa: BLE001 - e.g. a handle of a test cell that ended
+            answerer.reply(("raise", ["TypeError"], f"unreadable request: {exc}", []))
+            continue
         if kind == "run":
             _, source, count = message
             outputs = shell.run(source, count)
             _send_outputs(sock, outputs)
-        elif kind == "fork":
-            ours, theirs = socket.socketpair()
-            server_pid = os.fork()
-            if server_pid == 0:
-                sock.close()
-                ours.close()
-                _server(theirs, shell)
-                os._exit(0)
-            theirs.close()
-            socket.send_fds(sock, [b"F"], [ours.fileno()])
-            ours.close()
-        elif kind == "end":
-            if server_pid:
-                try:
-                    os.kill(server_pid, signal.SIGKILL)
-                    os.waitpid(server_pid, 0)
-                except OSError:
-                    pass
-                server_pid = None
+        elif kind == "end":  # the test cell is over: its handles are released
+            answerer.handles.clear()
             wire.send(sock, ("ended",))
         elif kind == "bye":
             os._exit(0)
+        else:
+            answerer.answer(data)
 
 
 def _send_outputs(sock, outputs) -> None:
@@ -268,52 +259,52 @@ def _describe(ns: dict, name: str, handles: dict):
     return ("value", obj)
 
 
-def _server(sock: socket.socket, shell: Shell) -> None:
-    ns = shell.user_ns
-    handles: dict[int, object] = {}
+class _Answerer:
+    """Answers a test cell's questions about the learner's names (see the module's doc)."""
 
-    def reply(obj):
+    def __init__(self, sock: socket.socket, ns: dict):
+        self.sock, self.ns = sock, ns
+        self.handles: dict[int, object] = {}
+
+    def reply(self, obj) -> None:
         buf = io.BytesIO()
-        _ReplyPickler(buf, 5, handles).dump(obj)
+        _ReplyPickler(buf, 5, self.handles).dump(obj)
         data = buf.getvalue()
-        sock.sendall(wire._HEADER.pack(len(data)) + data)
+        self.sock.sendall(wire._HEADER.pack(len(data)) + data)
 
-    def receive():
-        return wire.recv_raw(sock)
+    def load(self, data: bytes):
+        return _ArgsUnpickler(io.BytesIO(data), self.handles, self.callback).load()
 
-    def load(data):
-        return _ArgsUnpickler(io.BytesIO(data), handles, callback).load()
-
-    def callback(key):
+    def callback(self, key):
         """A function of the grader's, passed to the learner's code: each call asks the grader."""
         def call(*args, **kwargs):
-            reply(("callback", key, args, kwargs))
+            self.reply(("callback", key, args, kwargs))
             while True:  # the grader may call the learner's code while it runs its function
-                data = receive()
-                message = load(data)
+                data = wire.recv_raw(self.sock)
+                message = self.load(data)
                 if message[0] == "cbreturn":
                     return message[1]
                 if message[0] == "cbraise":
                     raise _grader_error(message[1], message[2])
-                answer(data)
+                self.answer(data)
 
         return call
 
-    def answer(data):
+    def answer(self, data: bytes) -> None:
         outputs: list = []
         budget = [MAX_CAPTURE]
         saved = sys.stdout, sys.stderr
         try:
-            message = load(data)
+            message = self.load(data)
             sys.stdout = _Stream(outputs, "stdout", budget)
             sys.stderr = _Stream(outputs, "stderr", budget)
-            result = _dispatch(message, ns, handles)
+            result = _dispatch(message, self.ns, self.handles)
             sys.stdout, sys.stderr = saved
             try:
-                reply(("ok", result, outputs))
+                self.reply(("ok", result, outputs))
             except Exception as exc:  # noqa: BLE001 - an answer that cannot be sent is an error
-                reply(("raise", ["TypeError"], f"the answer could not be sent to the grader "
-                                               f"({type(exc).__name__}: {exc})", outputs))
+                self.reply(("raise", ["TypeError"], f"the answer could not be sent to the grader "
+                                                    f"({type(exc).__name__}: {exc})", outputs))
         except BaseException as exc:  # noqa: BLE001 - the learner's exception is the finding
             sys.stdout, sys.stderr = saved
             names = [c.__name__ for c in type(exc).__mro__]
@@ -321,14 +312,7 @@ def _server(sock: socket.socket, shell: Shell) -> None:
                 text = str(exc)[:10_000]
             except BaseException:  # noqa: BLE001
                 text = "<exception message could not be read>"
-            reply(("raise", names, text, outputs))
-
-    while True:
-        try:
-            data = receive()
-        except wire.ChannelClosed:
-            return
-        answer(data)
+            self.reply(("raise", names, text, outputs))
 
 
 def _grader_error(names, text) -> Exception:

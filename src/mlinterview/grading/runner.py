@@ -23,6 +23,7 @@ import os
 import shutil
 import sys
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +154,8 @@ def grade(root: Path, aid: str, workers: int | None = None, students: list[str] 
     from . import sandbox
 
     limit_threads()
+    # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warning; harmless
+    warnings.filterwarnings("ignore", message=".*not in session.*")
     root = root.resolve()
     settings, course_id = settings_for(root, cell_timeout, submission_timeout)
     summary = Summary()
@@ -193,7 +196,8 @@ def grade(root: Path, aid: str, workers: int | None = None, students: list[str] 
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("i", 0)
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(settings, sandbox.FIRST_UID, counter)) as pool:
+                             initargs=(settings, sandbox.FIRST_UID, counter)) as pool, \
+            Gradebook(settings.db_url, course_id) as gb:
         futures = {pool.submit(_grade_job, student, aid, notebooks, files): (student, files, digest)
                    for student, files, digest in jobs}
         for future in as_completed(futures):
@@ -205,7 +209,7 @@ def grade(root: Path, aid: str, workers: int | None = None, students: list[str] 
             if "error" in result:
                 summary.problems.setdefault(student, []).append(f"not graded: {result['error']}")
             else:
-                record(root, settings, course_id, aid, student, files, digest, result)
+                record(root, gb, aid, student, files, digest, result)
                 summary.graded.append(student)
                 problems = list(result["problems"]) + [
                     f"{nb['name']}: {nb['message']}" for nb in result["notebooks"] if nb["message"]]
@@ -216,11 +220,10 @@ def grade(root: Path, aid: str, workers: int | None = None, students: list[str] 
     return summary
 
 
-def record(root: Path, settings, course_id: str, aid: str, student: str,
+def record(root: Path, gb, aid: str, student: str,
            files: dict[str, bytes], digest: str, result: dict) -> None:
-    """Write one graded submission: autograded files, then the gradebook, then the marker."""
-    from nbgrader.api import Gradebook
-
+    """Write one graded submission: autograded files, then the gradebook (one
+    transaction, on the run's open gradebook), then the marker."""
     final = root / "autograded" / student / aid
     staging = final.parent / f".{aid}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -249,7 +252,7 @@ def record(root: Path, settings, course_id: str, aid: str, student: str,
     shutil.rmtree(trash, ignore_errors=True)
 
     timestamp = files.get("timestamp.txt", b"").decode("utf-8", "replace").strip() or None
-    with Gradebook(settings.db_url, course_id) as gb:
+    try:
         gb.update_or_create_student(student)
         if timestamp:
             gb.update_or_create_submission(aid, student, timestamp=timestamp)
@@ -270,6 +273,9 @@ def record(root: Path, settings, course_id: str, aid: str, student: str,
                 if comment.name in nb["comments"]:
                     comment.auto_comment = nb["comments"][comment.name]
         gb.db.commit()
+    except BaseException:
+        gb.db.rollback()
+        raise
 
     summary = {k: v for k, v in result.items() if k != "notebooks"}
     summary["notebooks"] = [{k: v for k, v in nb.items() if k != "notebook"}
