@@ -71,7 +71,7 @@ __all__ = [
 _learner_side_runner: Callable[[Callable, tuple, dict], Any] | None = None
 
 
-def learner_side(func: Callable) -> Callable:
+def learner_side(func: Callable | None = None, *, always: bool = False) -> Callable:
     """Mark a helper that must run where the learner's objects live.
 
     Some work cannot be done on a learner's object from outside its process:
@@ -81,7 +81,12 @@ def learner_side(func: Callable) -> Callable:
     the comparison stays in the caller. Under stock nbgrader it is an
     ordinary call; under ``mlinterview grade`` it runs in the learner's
     sandboxed process and only its result crosses back.
+
+    ``always=True``: run there even when every argument is plain data,
+    because one of them *is* the learner's code (a SQL query, say).
     """
+    if func is None:
+        return lambda f: learner_side(f, always=always)
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         runner = _learner_side_runner
@@ -93,6 +98,7 @@ def learner_side(func: Callable) -> Callable:
     wrapper.__doc__, wrapper.__module__ = func.__doc__, func.__module__
     wrapper.__wrapped__ = func  # type: ignore[attr-defined]
     wrapper.__mlinterview_learner_side__ = True  # type: ignore[attr-defined]
+    wrapper.__mlinterview_always__ = always  # type: ignore[attr-defined]
     return wrapper
 
 

@@ -23,6 +23,8 @@ Hidden tests are declarations, like :func:`checks.expect`::
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import re
 import sys
 import threading
@@ -43,18 +45,56 @@ _MAX_SHOWN_LINES = 40
 _MAX_MESSAGE_LINES = 6
 
 
-def connect(tables: Tables):
-    """A new in-memory DuckDB database holding a private copy of each table."""
+_BASE: list = []  # this process's one DuckDB instance (opening one costs ~60 ms)
+_RUNS = itertools.count()
+
+
+def _base():
     import duckdb
 
-    con = duckdb.connect(":memory:")
-    for name, df in tables.items():
-        # copied into a real table (not a view on the DataFrame), so that the
-        # query may even modify it without reaching the caller's data
-        con.register("__mlinterview_source", df)
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __mlinterview_source')
-        con.unregister("__mlinterview_source")
-    return con
+    if not _BASE:
+        con = duckdb.connect(":memory:")
+        # a query reads the tables it is given and nothing else: no files (read_csv,
+        # COPY ... TO, ATTACH), no extensions; and it cannot switch that back on
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        _BASE.append(con)
+    return _BASE[0]
+
+
+class Database:
+    """A private copy of ``tables`` for one query: a fresh schema of this process's
+    DuckDB instance, on a connection of its own (its settings die with it), dropped
+    afterwards, so what a query does never reaches the caller's data or the next query."""
+
+    def __init__(self, tables: Tables):
+        self.schema = f"mlinterview_run_{next(_RUNS)}"
+        self.con = _base().cursor()
+        self.con.execute(f'CREATE SCHEMA "{self.schema}"')
+        for name, df in tables.items():
+            # copied into a real table (not a view on the DataFrame), so that the
+            # query may even modify it without reaching the caller's data
+            self.con.register("__mlinterview_source", df)
+            self.con.execute(f'CREATE TABLE "{self.schema}"."{name}" AS '
+                             f'SELECT * FROM __mlinterview_source')
+            self.con.unregister("__mlinterview_source")
+        self.con.execute(f'SET search_path = "{self.schema}"')
+
+    def execute(self, query: str):
+        return self.con.execute(query)
+
+    def interrupt(self) -> None:
+        self.con.interrupt()
+
+    def close(self) -> None:
+        self.con.close()
+        with contextlib.suppress(Exception):
+            _base().execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+
+
+def connect(tables: Tables) -> Database:
+    """A new private database holding a copy of each table (see :class:`Database`)."""
+    return Database(tables)
 
 
 def format_error(query: str, message: str, what: str | None = None) -> str:
@@ -131,6 +171,7 @@ def _numbered(query: str, line_no: int | None, column: int | None, width: int) -
     return "\n".join(out)
 
 
+@checks.learner_side(always=True)  # the query is the learner's code: it runs in their sandbox
 def run(query: str, tables: Tables, *, what: str | None = None,
         budget_seconds: float | None = 20) -> pd.DataFrame:
     """The result of ``query`` on a fresh database holding ``tables``, as a DataFrame.

@@ -341,7 +341,9 @@ class TestServer:
 
     def run_learner_side(self, func, args: tuple, kwargs: dict):
         """``func`` (marked :func:`mlinterview.checks.learner_side`) run in the learner's process."""
-        if not any(_is_remote(a) for a in (*args, *kwargs.values())):
+        always = getattr(getattr(sys.modules.get(func.__module__), func.__name__, None),
+                         "__mlinterview_always__", False)
+        if not always and not any(_is_remote(a) for a in (*args, *kwargs.values())):
             return func(*args, **kwargs)
         return _value(self.ask(("learner_side", func.__module__, func.__qualname__, args, kwargs)))
 
@@ -758,6 +760,9 @@ class Grader:
         os.environ["MLINTERVIEW_DATA"] = str(settings.data_dir)
         self.plan = sandbox.default_plan(settings.course_root, settings.data_dir)
         self.private_mounts = sandbox.private_mounts()
+        from . import memo
+
+        self.references = memo.install()  # the same seeded cases for every student: computed once
 
     def grade(self, student: str, aid: str, notebooks: list[str], files: dict[str, bytes]) -> dict:
         start = time.monotonic()
