@@ -297,3 +297,31 @@ def test_marker_lands_on_the_token_in_a_triple_quoted_query(query, token):
     line = next(text for text in query.splitlines() if token in text)
     assert _caret_column(msg, line) == line.index(token)
     assert len(msg.splitlines()) < 20  # long candidate lists are cut
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT * FROM read_text('{secret}')",
+    "SELECT * FROM read_csv('{secret}')",
+    "COPY (SELECT 1 AS a) TO '{target}'; SELECT 1 AS a",
+    "ATTACH '{target}' AS other; SELECT 1 AS a",
+    "SET enable_external_access = true; SELECT * FROM read_text('{secret}')",
+    "INSTALL httpfs; SELECT 1 AS a",
+])
+def test_a_query_reaches_no_file(tmp_path, statement):
+    """The learner's SQL can read only the tables it is given: not source/, not the
+    gradebook, and it writes nothing (under the cohort grader it also runs sandboxed)."""
+    secret = tmp_path / "hidden_tests.txt"
+    secret.write_text("the hidden test\n")
+    target = tmp_path / "written.csv"
+    query = statement.format(secret=secret, target=target)
+    with pytest.raises(checks.CheckFailed) as info:
+        sql.run(query, m06.tiny_shop())
+    assert "hidden test" not in str(info.value)
+    assert not target.exists()
+
+
+def test_each_query_sees_only_its_own_tables():
+    first = sql.run("CREATE TABLE leftover AS SELECT 42 AS a; SELECT * FROM leftover", m06.tiny_shop())
+    assert first["a"].tolist() == [42]
+    with pytest.raises(checks.CheckFailed, match="leftover"):
+        sql.run("SELECT * FROM leftover", m06.tiny_shop())
