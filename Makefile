@@ -1,7 +1,9 @@
 # The index of workflows. Every target that needs the environment creates it
 # (.venv, from pyproject.toml) when it is missing or older than pyproject.toml.
 #
-#   make demo    build, hand in a sample cohort, grade it, print the scores
+#   make demo    build, hand in a sample cohort (one student hostile), grade it with
+#                `mlinterview grade`, print the scores, write reports/ (stock nbgrader
+#                instead: .venv/bin/mlinterview demo --stock)
 #   make test    lint, check the build is fresh, run the test suite
 #   make lab     JupyterLab on your own copy of the release notebooks (mywork/)
 #   make build   notebooks/*.py -> source/*.ipynb -> release/*.ipynb

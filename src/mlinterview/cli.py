@@ -45,7 +45,8 @@ def _check(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from . import demo
 
-    return demo.run(course.find_root(args.root), args.assignments or None)
+    return demo.run(course.find_root(args.root), args.assignments or None,
+                    use_stock=args.stock, workers=args.workers)
 
 
 def _delegate(module: str, function: str):
@@ -75,8 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     p.set_defaults(func=_check)
 
-    p = sub.add_parser("demo", help="build, hand in a sample cohort, grade it with stock nbgrader")
+    p = sub.add_parser("demo", help="build, hand in a sample cohort (a hostile student too), "
+                       "grade it with `mlinterview grade`, write the reports")
     p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    p.add_argument("--stock", action="store_true",
+                   help="grade with stock `nbgrader autograde` instead (no hostile student)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="parallel graders (default: one per core; not with --stock)")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("selfcheck", help="run the visible and hidden tests on a copy of your notebook")
