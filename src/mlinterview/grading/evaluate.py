@@ -95,6 +95,7 @@ class Kernel:
         self.missing: list[str] = []
         self.broken = False  # a late or lost reply: the conversation is out of step, restart
         self.exchange = sandbox.make_exchange(uid, settings.limits, private_mounts)
+        self.warning_registry: dict = {}  # "default" warnings show once per place, as in a kernel
         self.plan = dataclasses.replace(plan, share=[self.exchange])
 
     @contextlib.contextmanager
@@ -298,6 +299,19 @@ class TestServer:
             if isinstance(out, dict) and out.get("output_type") == "stream" \
                     and out.get("name") in ("stdout", "stderr"):
                 self.outputs.write(out["name"], str(out.get("text", "")))
+            elif isinstance(out, dict) and out.get("output_type") == "warning":
+                self._warn(out)
+
+    def _warn(self, record: dict) -> None:
+        """A warning the learner's code emitted, raised again here under the test's filters."""
+        category = getattr(builtins, str(record.get("category")), None)
+        if not (isinstance(category, type) and issubclass(category, Warning)):
+            category = UserWarning
+        lineno = record.get("lineno")
+        warnings.warn_explicit(str(record.get("message", "")), category,
+                               str(record.get("filename", "<learner>")),
+                               lineno if type(lineno) is int else 0,
+                               registry=self.kernel.warning_registry)
 
     def _callback(self, key, args, kwargs) -> None:
         """The learner's code called a function the test passed it (a lambda, say): run it here."""

@@ -26,6 +26,7 @@ import pickle
 import socket
 import sys
 import types
+import warnings
 
 from . import wire
 
@@ -147,6 +148,9 @@ class Shell:
         self.shell.displayhook = Hook(shell=self.shell, cache_size=0)
         self.shell.display_pub = Publisher(shell=self.shell)
         self.shell._showtraceback = self._record_error
+        # exit() and quit() ask a Jupyter frontend to stop the kernel; a plain shell has no
+        # ask_exit, so they raised AttributeError. Here they do nothing: the notebook goes on
+        self.shell.ask_exit = lambda: None
         with contextlib.suppress(Exception):  # noqa: BLE001 - figures are cosmetic; grading goes on without them
             self.shell.enable_matplotlib("inline")
 
@@ -298,7 +302,14 @@ class _Answerer:
             message = self.load(data)
             sys.stdout = _Stream(outputs, "stdout", budget)
             sys.stderr = _Stream(outputs, "stderr", budget)
-            result = _dispatch(message, self.ns, self.handles)
+            # warnings go back as records: the grader applies the test's own warning filters
+            # (a check that records them swallows them, as it does under stock nbgrader)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    result = _dispatch(message, self.ns, self.handles)
+                finally:
+                    outputs.extend(_warning_records(caught))
             sys.stdout, sys.stderr = saved
             try:
                 self.reply(("ok", result, outputs))
@@ -313,6 +324,12 @@ class _Answerer:
             except BaseException:  # noqa: BLE001
                 text = "<exception message could not be read>"
             self.reply(("raise", names, text, outputs))
+
+
+def _warning_records(caught) -> list[dict]:
+    return [{"output_type": "warning", "category": c.category.__name__,
+             "message": str(c.message)[:2000], "filename": str(c.filename)[:500],
+             "lineno": int(c.lineno or 0)} for c in caught[:100]]
 
 
 def _grader_error(names, text) -> Exception:

@@ -174,8 +174,7 @@ def make_exchange(uid: int, limits: Limits, private: bool) -> str:
     if private:
         with contextlib.suppress(SandboxError):
             mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.tmp_mb}m,mode=0700")
-    hand_over(folder, uid)
-    return folder
+    return folder  # the learner's only while its code runs: hand_over ... take_back
 
 
 def hand_over(folder: str, uid: int) -> None:
@@ -190,7 +189,12 @@ def hand_over(folder: str, uid: int) -> None:
 
 def take_back(folder: str) -> list[str]:
     """After the learner's code ran: remove from the exchange anything but plain files and
-    folders (a symbolic link to the gradebook, a FIFO that would block a read); what was removed."""
+    folders (a symbolic link to the gradebook, a FIFO that would block a read); what was removed.
+    As root, everything becomes the grader's again, each folder before it is listed, so a process
+    the learner's code left running can change nothing there until the next hand_over."""
+    root = os.geteuid() == 0
+    if root:
+        _reclaim(folder, os.lstat(folder).st_mode)
     removed = []
     for dirpath, dirs, names in os.walk(folder):
         for n in list(dirs) + names:
@@ -200,7 +204,15 @@ def take_back(folder: str) -> list[str]:
                 with contextlib.suppress(OSError):
                     os.unlink(path)
                 removed.append(os.path.relpath(path, folder))
+            elif root:
+                _reclaim(path, mode)
     return removed
+
+
+def _reclaim(path: str, mode: int) -> None:
+    with contextlib.suppress(OSError):
+        os.lchown(path, 0, 0)
+        os.chmod(path, stat.S_IMODE(mode) & 0o700)  # no write for others: the learner's uid is one
 
 
 def remove_exchange(folder: str) -> None:
