@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -143,40 +148,397 @@ def test_bad_input_is_reported_and_the_rest_graded(course_copy):
 
 
 def _sandbox_processes() -> list[str]:
-    out = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if line.split() and int(line.split()[0]) >= 200_000]
+    """Live processes of a sandbox uid started by this test run (its session: kernels are
+    forked from workers forked from here), not by another run on the same machine."""
+    out = subprocess.run(["ps", "-eo", "uid=,sid=,stat=,pid=,args="], capture_output=True,
+                         text=True).stdout
+    ours = os.getsid(0)
+    return [line for line in out.splitlines() if len(line.split()) > 3
+            and int(line.split()[0]) >= 200_000 and int(line.split()[1]) == ours
+            and not line.split()[2].startswith("Z")]
 
 
-def test_hostile_submissions_gain_nothing_and_cost_only_what_they_touch(course_copy):
-    """Each fixture in tests/fixtures/hostile/ names the cells it must lose; it keeps the rest."""
-    folder = HOSTILE / AID / NB
-    fixtures = [submissions.load_fixture(p) for p in sorted(folder.glob("*.py"))]
-    assert fixtures
-    _generate(course_copy)
-    cohort = {fx.name: submissions.fixture_submission(ROOT, AID, NB, fx) for fx in fixtures}
-    cohort["honest"] = submissions.fixture_submission(ROOT, AID, NB, None, "solution")
-    _hand_in(course_copy, cohort)
-    before = _tree_digest(course_copy / "submitted")
-    gradebook = course_copy / "gradebook.db"
-    summary = runner.grade(course_copy, AID, workers=2, cell_timeout=5, submission_timeout=120)
-    assert sorted(summary.graded) == sorted(cohort), summary.problems
-    assert _tree_digest(course_copy / "submitted") == before
-    points = _points(course_copy)
-    scores = _scores(course_copy)
-    problems = []
+# --------------------------------------------------------------------------- hostile submissions
+# tests/fixtures/hostile/<aid>/<nb>/*.py: each names the cells it must lose. Their text may hold
+# COURSE_PLACEHOLDER, replaced by the scratch course's path (an attacker who knows where the
+# course lives). Fixtures in subfolders (<nb>/<topic>/*.py) belong to one test below.
+COURSE_PLACEHOLDER = "__COURSE_ROOT__"
+HOSTILE_SETS = sorted((p.parent.name, p.name) for p in HOSTILE.glob("*/*")
+                      if p.is_dir() and any(p.glob("*.py")))
+# what only the course's secret files hold: none of it may reach an output
+LEAK_CANARIES = ("SQLite format 3", '"cell_type"', '"nbgrader"', "BEGIN SOLUTION", "BEGIN HIDDEN")
+
+
+def _aid_points(root: Path, aid: str) -> dict[str, dict[str, float]]:
+    """notebook -> grade id -> points, from the course's source notebooks."""
+    points = {}
+    for path in sorted((root / "source" / aid).glob("*.ipynb")):
+        nb = course.read_ipynb(path, root)
+        points[path.stem] = {course._grade_meta(c)["grade_id"]: course._points(c)
+                             for c in nb.cells if course._is_test(c)}
+    return points
+
+
+def _aid_scores(root: Path, aid: str) -> dict[str, dict[str, float]]:
+    """student -> "notebook/grade id" -> score, from the gradebook."""
+    scores: dict[str, dict[str, float]] = {}
+    for g in stock.read_grades(f"sqlite:///{root / 'gradebook.db'}", aid):
+        scores.setdefault(g.student, {})[f"{g.notebook}/{g.grade_id}"] = g.score
+    return scores
+
+
+def _hostile_cohort(root: Path, aid: str, nb: str, fixtures) -> dict[str, dict[str, nbformat.NotebookNode]]:
+    """Each fixture's notebook (its other notebooks: the solution) and an honest student."""
+    others = {n: submissions.fixture_submission(ROOT, aid, n, None, "solution")
+              for n in submissions.notebooks_of(ROOT, aid)}
+    cohort = {"honest": dict(others)}
     for fx in fixtures:
-        for gid, most in points.items():
-            want = 0.0 if gid in fx.loses else most
-            if scores[fx.name][gid] != want:
-                problems.append(f"{fx.name}: {gid} scored {scores[fx.name][gid]:g}, expected {want:g}")
-    assert sum(scores["honest"].values()) == sum(points.values())
+        made = submissions.fixture_submission(ROOT, aid, nb, fx)
+        for cell in made.cells:
+            cell.source = cell.source.replace(COURSE_PLACEHOLDER, str(root))
+        cohort[fx.name] = {**others, nb: made}
+    for student, notebooks in cohort.items():
+        folder = root / "submitted" / student / aid
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, notebook in notebooks.items():
+            nbformat.write(notebook, folder / f"{name}.ipynb")
+    return cohort
+
+
+def _wrong_scores(root: Path, aid: str, nb: str, fixtures) -> list[str]:
+    """Every cell whose score differs from what its fixture declares (honest: full marks)."""
+    points, scores = _aid_points(root, aid), _aid_scores(root, aid)
+    problems = []
+    for name, loses in [("honest", set())] + [(fx.name, set(fx.loses)) for fx in fixtures]:
+        for notebook, cells in points.items():
+            for gid, most in cells.items():
+                want = 0.0 if notebook == nb and gid in loses else most
+                got = scores.get(name, {}).get(f"{notebook}/{gid}")
+                if got != want:
+                    problems.append(f"{name}: {notebook}/{gid} scored {got}, expected {want:g}")
+    return problems
+
+
+def _outputs_text(path: Path) -> str:
+    """Every output of every code cell of an autograded notebook, as text."""
+    nb = nbformat.read(path, 4)
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            parts += [str(out.get("text", "")), str(out.get("ename", "")), str(out.get("evalue", "")),
+                      "\n".join(out.get("traceback", [])), json.dumps(out.get("data", {}))]
+    return "\n".join(parts)
+
+
+def _marker(root: Path, student: str, aid: str) -> dict:
+    return json.loads((root / "autograded" / student / aid / runner.MARKER).read_text())
+
+
+def _errors(root: Path, student: str, aid: str, nb: str, grade_id: str) -> str:
+    """The error messages in one cell of a student's autograded notebook."""
+    graded = nbformat.read(root / "autograded" / student / aid / f"{nb}.ipynb", 4)
+    cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return "\n".join(f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error")
+
+
+@pytest.mark.parametrize(("aid", "nb"), HOSTILE_SETS, ids=[a for a, _ in HOSTILE_SETS])
+def test_hostile_submissions_gain_nothing_and_cost_only_what_they_touch(tmp_path, aid, nb):
+    """Each fixture in tests/fixtures/hostile/<aid>/<nb>/ names the cells it must lose; it keeps
+    the rest, leaks nothing of the course's secret files and leaves nothing behind."""
+    from conftest import scratch_course
+
+    root = scratch_course(tmp_path)
+    fixtures = [submissions.load_fixture(p) for p in sorted((HOSTILE / aid / nb).glob("*.py"))]
+    assert fixtures
+    generated = stock.nbgrader(root, "generate_assignment", aid, "--force")
+    assert generated.returncode == 0, generated.stderr[-2000:]
+    cohort = _hostile_cohort(root, aid, nb, fixtures)
+    before, source = _tree_digest(root / "submitted"), _tree_digest(root / "source")
+    summary = runner.grade(root, aid, workers=2, cell_timeout=5, submission_timeout=120)
+    assert sorted(summary.graded) == sorted(cohort), summary.problems
+    assert _tree_digest(root / "submitted") == before
+    assert _tree_digest(root / "source") == source
+    problems = _wrong_scores(root, aid, nb, fixtures)
     assert not problems, "\n".join(problems)
     assert _sandbox_processes() == [], "a process outlived its kernel"
-    assert gradebook.read_bytes()[:16] == b"SQLite format 3\x00"
-    escape = nbformat.read(course_copy / "autograded" / "escape_sandbox" / AID / f"{NB}.ipynb", 4)
-    printed = "".join(o.get("text", "") for c in escape.cells if c.cell_type == "code"
-                      for o in c.outputs if o.output_type == "stream")
-    assert "[] {}" in printed, printed[:500]  # nothing escaped, no grading variable seen
+    assert (root / "gradebook.db").read_bytes()[:16] == b"SQLite format 3\x00"
+    for fx in fixtures:
+        printed = _outputs_text(root / "autograded" / fx.name / aid / f"{nb}.ipynb")
+        printed += json.dumps(_marker(root, fx.name, aid))
+        leaked = [c for c in LEAK_CANARIES if c in printed]
+        assert not leaked, f"{fx.name}: {leaked} in its outputs"
+        # a fixture may print what it found of its own plantings (always nothing) and what
+        # the grader said to callbacks it kept or forged (always no)
+        for line in printed.splitlines():
+            if line.startswith("LEFTOVER "):
+                assert line == "LEFTOVER []", f"{fx.name}: the grader left {line}"
+            if line.startswith(("KEPT ", "FORGED ")):
+                assert "did not give it" in line, f"{fx.name}: {line}"
+    if aid == AID:
+        escape = nbformat.read(root / "autograded" / "escape_sandbox" / AID / f"{NB}.ipynb", 4)
+        printed = "".join(o.get("text", "") for c in escape.cells if c.cell_type == "code"
+                          for o in c.outputs if o.output_type == "stream")
+        assert "[] {}" in printed, printed[:500]  # nothing escaped, no grading variable seen
+
+
+def _grade_topic(root: Path, topic: str, extra: tuple[str, ...] = (), **kwargs):
+    """Grade the m00 fixtures of tests/fixtures/hostile/<aid>/<nb>/<topic>/, an honest student
+    and the ``extra`` students already handed in."""
+    fixtures = [submissions.load_fixture(p) for p in sorted((HOSTILE / AID / NB / topic).glob("*.py"))]
+    assert fixtures
+    _generate(root)
+    cohort = _hostile_cohort(root, AID, NB, fixtures)
+    summary = runner.grade(root, AID, workers=2, **kwargs)
+    assert sorted(summary.graded) == sorted([*cohort, *extra]), summary.problems
+    return fixtures, summary
+
+
+def test_exit_and_system_exit_cost_only_what_never_ran(course_copy):
+    """exit(), quit(), sys.exit() and raise SystemExit in answer cells and in the learner's
+    function: the run goes on, the other students and the other parts are graded."""
+    fixtures, summary = _grade_topic(course_copy, "exits", cell_timeout=20)
+    problems = _wrong_scores(course_copy, AID, NB, fixtures)
+    assert not problems, "\n".join(problems)
+    # the learner's SystemExit is reported as theirs; the cell it stopped left TRACE undefined
+    linear = _errors(course_copy, "exits_everywhere", AID, NB, "first_pair_is_linear")
+    assert "raised SystemExit: too long" in linear, linear
+    assert "SystemExit" in _errors(course_copy, "exits_everywhere", AID, NB, "trace_answer")
+    assert "`TRACE` is not defined" in _errors(course_copy, "exits_everywhere", AID, NB,
+                                               "trace_steps_correct")
+
+
+def test_huge_outputs_are_cut_and_too_big_files_reported(course_copy):
+    """An answer printing ~50 MB (in its cell and on every call) is cut down and graded; a
+    handed-in notebook over MAX_NOTEBOOK_BYTES is a report line and zero for that student only,
+    one under it is graded as usual (its stored outputs are cleared, as nbgrader does)."""
+    from mlinterview.grading import evaluate
+
+    solution = submissions.fixture_submission(ROOT, AID, NB, None, "solution")
+    for student, size in (("too_big", evaluate.MAX_NOTEBOOK_BYTES + 1_000_000),
+                          ("big_but_allowed", evaluate.MAX_NOTEBOOK_BYTES - 2_000_000)):
+        nb = nbformat.from_dict(json.loads(json.dumps(solution)))
+        code = next(c for c in nb.cells if c.cell_type == "code")
+        code.outputs = [nbformat.v4.new_output("stream", name="stdout", text="y" * size)]
+        folder = course_copy / "submitted" / student / AID
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{NB}.ipynb")
+    assert (course_copy / "submitted" / "too_big" / AID / f"{NB}.ipynb").stat().st_size \
+        > evaluate.MAX_NOTEBOOK_BYTES
+    fixtures, summary = _grade_topic(course_copy, "outputs", ("big_but_allowed", "too_big"),
+                                     cell_timeout=20)
+    problems = _wrong_scores(course_copy, AID, NB, fixtures)
+    assert not problems, "\n".join(problems)
+    assert "over the" in " ".join(summary.problems["too_big"]), summary.problems
+    assert set(summary.problems) == {"too_big"}, summary.problems
+    scores, full = _scores(course_copy), sum(_points(course_copy).values())
+    assert sum(scores["too_big"].values()) == 0
+    assert sum(scores["big_but_allowed"].values()) == full
+    loud = course_copy / "autograded" / "prints_50_mb" / AID / f"{NB}.ipynb"
+    assert loud.stat().st_size < 10_000_000
+    text = _outputs_text(loud)
+    assert "... Output truncated ..." in text and "noise" in text and "spam" in text
+
+
+def test_cpu_time_limit_stops_busy_loops_and_costs_only_their_parts(course_copy, monkeypatch):
+    """Busy loops that ignore interrupts, in an answer cell and inside a called function, are
+    killed by the sandbox's CPU-time limit (here 4 s), well before the cell time limit."""
+    real = runner.settings_for
+
+    def small_cpu_limit(*args, **kwargs):
+        settings, course_id = real(*args, **kwargs)
+        settings.limits = dataclasses.replace(settings.limits, cpu_seconds=4)
+        return settings, course_id
+
+    monkeypatch.setattr(runner, "settings_for", small_cpu_limit)
+    fixtures, _ = _grade_topic(course_copy, "cpu_limit", cell_timeout=60, submission_timeout=600)
+    problems = _wrong_scores(course_copy, AID, NB, fixtures)
+    assert not problems, "\n".join(problems)
+    # killed, not timed out: the kernel died in the call and in the answer cell
+    oracle = _errors(course_copy, "busy_loops", AID, NB, "first_pair_matches_oracle")
+    assert "stopped its process" in oracle and "time limit" not in oracle, oracle
+    hunt = _errors(course_copy, "busy_loops", AID, NB, "hunt_answer")
+    assert hunt.startswith("DeadKernelError") and "longer than" not in hunt, hunt
+
+
+def _live_processes(groups: set[int], folder: Path) -> list[str]:
+    """Processes (not zombies) in these process groups, working in ``folder`` or of a sandbox uid
+    and in these groups: what a killed grader could leave behind."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            state, _ppid, pgid = stat[stat.rindex(")") + 2:].split()[:3]
+            uid = int((entry / "status").read_text().split("\nUid:")[1].split()[0])
+            cwd = os.readlink(entry / "cwd") if uid < 200_000 else ""
+            args = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not ours to read
+        if state != "Z" and (int(pgid) in groups or cwd.startswith(str(folder))):
+            found.append(f"pid {entry.name} uid {uid} pgid {pgid} {state} {args[:80]}")
+    return found
+
+
+GRADE_COMMAND = [sys.executable, "-c", "import sys; from mlinterview.cli import main; "
+                 "sys.exit(main(sys.argv[1:]))"]
+
+
+def test_killed_mid_run_resumes_with_nothing_lost_or_counted_twice(tmp_path):
+    """`mlinterview grade`, killed with SIGKILL (its whole process group) once a submission is
+    recorded, then run again: it grades only what was not recorded, leaves no process behind,
+    never touches submitted/, and ends with the scores of an uninterrupted run."""
+    from conftest import scratch_course
+
+    (tmp_path / "killed").mkdir()
+    killed = scratch_course(tmp_path / "killed")
+    _generate(killed)
+    cohort, _ = _fixture_cohort()
+    cohort = dict(sorted(cohort.items())[:8])
+    _hand_in(killed, cohort)
+    straight = tmp_path / "straight"
+    shutil.copytree(killed, straight)  # the same course and gradebook, graded without a break
+    before = _tree_digest(killed / "submitted")
+    markers = lambda: sorted(p.parent.parent.name  # noqa: E731
+                             for p in (killed / "autograded").glob(f"*/{AID}/{runner.MARKER}"))
+    command = [*GRADE_COMMAND, "--root", str(killed), "grade", AID, "--workers", "2"]
+    first = subprocess.Popen(command, cwd=killed, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not markers() and first.poll() is None:
+        time.sleep(0.02)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    done = markers()
+    assert 1 <= len(done) < len(cohort), f"not interrupted mid-run: {done}"
+    assert _tree_digest(killed / "submitted") == before
+
+    second = subprocess.Popen(command, cwd=killed, start_new_session=True, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = second.communicate(timeout=600)
+    assert second.returncode == 0, err[-2000:]
+    assert f"graded {len(cohort) - len(done)} submission(s)" in out, out
+    assert f"skipped {len(done)} unchanged" in out, out
+    assert markers() == sorted(cohort)
+    assert _tree_digest(killed / "submitted") == before
+    # nothing half-written is left beside the graded folders
+    assert sorted((killed / "autograded").glob(f"*/.{AID}.*")) == []
+    time.sleep(0.5)  # a killed process is gone once its parent (or init) reaps it
+    assert _live_processes({first.pid, second.pid}, killed) == []
+
+    runner.grade(straight, AID, workers=2)
+    assert _scores(killed) == _scores(straight)
+    rows = stock.read_grades(f"sqlite:///{killed / 'gradebook.db'}", AID)
+    assert len(rows) == len(cohort) * len(_points(killed))  # one row per student and cell
+    for student in cohort:  # the autograded notebooks say the same (figures aside: their bytes vary)
+        ours, theirs = (nbformat.read(r / "autograded" / student / AID / f"{NB}.ipynb", 4)
+                        for r in (killed, straight))
+        assert _texts(ours) == _texts(theirs), student
+
+
+def _texts(nb: nbformat.NotebookNode) -> list:
+    return [[(o.output_type, o.get("text"), o.get("ename"), o.get("evalue"))
+             for o in c.get("outputs", []) if o.output_type in ("stream", "error")]
+            for c in nb.cells]
+
+
+STOCK_COHORTS = {
+    "m05_data_pipelines": ["default_na_and_full_data_stats", "writes_beside_raw_and_union_categories"],
+    "m06_sql_duckdb": ["syntax_error", "not_in_and_wrong_direction", "counts_events_not_users"],
+}
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("aid", sorted(STOCK_COHORTS))
+def test_scores_identical_to_stock_autograde_beyond_m00(tmp_path, aid):
+    """A small cohort (the solution, a blank notebook, fixtures failing in different ways) scores
+    the same under `mlinterview grade` as under stock `nbgrader autograde`."""
+    from conftest import scratch_course
+
+    cohort = {}
+    for nb in submissions.notebooks_of(ROOT, aid):
+        fixtures = {fx.name: fx for fx in submissions.load_fixtures(ROOT, aid, nb)}
+        cohort.setdefault("reference", {})[nb] = submissions.fixture_submission(ROOT, aid, nb, None, "solution")
+        cohort.setdefault("blank", {})[nb] = submissions.fixture_submission(ROOT, aid, nb, None, "blank")
+        for name in STOCK_COHORTS[aid]:
+            cohort.setdefault(name, {})[nb] = submissions.fixture_submission(ROOT, aid, nb, fixtures[name])
+    for name in ("ours", "stock"):
+        (tmp_path / name).mkdir()
+    ours_root = scratch_course(tmp_path / "ours")
+    generated = stock.nbgrader(ours_root, "generate_assignment", aid, "--force")
+    assert generated.returncode == 0, generated.stderr[-2000:]
+    for student, notebooks in cohort.items():
+        folder = ours_root / "submitted" / student / aid
+        folder.mkdir(parents=True)
+        for name, notebook in notebooks.items():
+            nbformat.write(notebook, folder / f"{name}.ipynb")
+    summary = runner.grade(ours_root, aid, workers=2)
+    assert sorted(summary.graded) == sorted(cohort) and not summary.problems, summary.problems
+    ours = _aid_scores(ours_root, aid)
+    theirs = {s: {k: v[0] for k, v in cells.items()}
+              for s, cells in grade_cohort(scratch_course(tmp_path / "stock"), aid, cohort).items()}
+    assert ours == theirs
+    # the cohort covers what it should: full marks, nothing, and partial scores in between
+    totals = {s: sum(cells.values()) for s, cells in ours.items()}
+    assert totals["blank"] == 0 < min(totals[n] for n in STOCK_COHORTS[aid])
+    assert max(totals[n] for n in STOCK_COHORTS[aid]) < totals["reference"]
+
+
+def _as_learner(uid: int, action) -> bool:
+    """Run ``action`` in a process of the learner's user id; did it succeed?"""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            action()
+            code = 0
+        except BaseException:  # noqa: BLE001
+            pass
+        os._exit(code)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing the exchange over needs root")
+def test_the_exchange_is_the_learners_only_while_their_code_runs(tmp_path):
+    """Between calls (and before the first), a process the learner left running can plant no link
+    or FIFO in the exchange and swap no file the grader wrote there; what a call planted is removed."""
+    from mlinterview.grading import sandbox
+
+    uid = sandbox.FIRST_UID + 999
+    secret = tmp_path / "gradebook.db"
+    secret.write_text("secret")
+    folder = Path(sandbox.make_exchange(uid, sandbox.Limits(), False))
+    try:
+        case = folder / "case"
+        case.mkdir()
+        (case / "input.csv").write_text("a\n1\n")  # the grader's input for the next call
+        attacks = {
+            "a link in the exchange": lambda: os.symlink(secret, folder / "planted"),
+            "a link in a case folder": lambda: os.symlink(secret, case / "planted"),
+            "a FIFO": lambda: os.mkfifo(case / "pipe"),
+            "the input swapped": lambda: (os.unlink(case / "input.csv"),
+                                          os.symlink(secret, case / "input.csv")),
+            "the case folder swapped": lambda: (os.rename(case, folder / "moved"),
+                                                os.symlink(tmp_path, case)),
+            "the input rewritten": lambda: (case / "input.csv").write_text("b\n2\n"),
+        }
+        assert [name for name, attack in attacks.items() if _as_learner(uid, attack)] == []
+
+        sandbox.hand_over(str(folder), uid)  # the learner's call runs: it may write
+        assert _as_learner(uid, lambda: os.symlink(secret, case / "planted"))
+        assert _as_learner(uid, lambda: os.mkdir(case / "theirs", 0o777))
+        assert _as_learner(uid, lambda: (case / "theirs" / "out.csv").write_text("x"))
+        assert _as_learner(uid, lambda: os.chmod(case / "theirs" / "out.csv", 0o666))
+        assert sorted(sandbox.take_back(str(folder))) == ["case/planted"]
+        assert (case / "theirs" / "out.csv").read_text() == "x"  # what it wrote is kept
+        attacks["a link in a folder it made"] = lambda: os.symlink(secret, case / "theirs" / "l")
+        attacks["its file rewritten"] = lambda: (case / "theirs" / "out.csv").write_text("y")
+        assert [name for name, attack in attacks.items() if _as_learner(uid, attack)] == []
+        assert (case / "input.csv").read_text() == "a\n1\n"
+    finally:
+        sandbox.remove_exchange(str(folder))
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's namespaces need root")

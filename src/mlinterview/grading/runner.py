@@ -225,8 +225,12 @@ def record(root: Path, gb, aid: str, student: str,
     """Write one graded submission: autograded files, then the gradebook (one
     transaction, on the run's open gradebook), then the marker."""
     final = root / "autograded" / student / aid
+    # what a killed run left half-written (never the marker-bearing final folder)
+    for leftover in final.parent.glob(f".{aid}.partial-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in final.parent.glob(f".{aid}.old-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
     staging = final.parent / f".{aid}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     graded = {nb["name"]: nb for nb in result["notebooks"]}
     for rel, data in files.items():
