@@ -367,26 +367,13 @@ def pickle_errors():
     return pickle.UnpicklingError
 
 
-_NOT_REBUILT = (KeyboardInterrupt, SystemExit, GeneratorExit)
-
-
 def _rebuild_exception(names, text) -> BaseException:
-    """The learner's exception as a builtin exception of the nearest class (by name only)."""
+    """The learner's exception, rebuilt by name (:func:`wire.rebuild_exception`)."""
     from mlinterview.checks import CheckFailed
 
-    message = text if isinstance(text, str) else ""
-    for name in names if isinstance(names, list) else []:
-        if name == "CheckFailed":  # from a learner-side helper: a failure either way
-            return CheckFailed(message)
-        cls = getattr(builtins, name, None) if isinstance(name, str) else None
-        if isinstance(cls, type) and issubclass(cls, BaseException):
-            if issubclass(cls, _NOT_REBUILT) or not issubclass(cls, Exception):
-                return RuntimeError(f"your code raised {name}: {message}")
-            try:
-                return cls(message)
-            except Exception:  # noqa: BLE001 - exceptions needing other arguments
-                return RuntimeError(f"{name}: {message}")
-    return RuntimeError(message)
+    if isinstance(names, list) and "CheckFailed" in names:  # from a learner-side helper
+        return CheckFailed(text if isinstance(text, str) else "")
+    return wire.rebuild_exception(names, text)
 
 
 class RemoteObject:

@@ -289,7 +289,7 @@ class _Answerer:
                 if message[0] == "cbreturn":
                     return message[1]
                 if message[0] == "cbraise":
-                    raise _grader_error(message[1], message[2])
+                    raise wire.rebuild_exception(message[1], message[2])
                 self.answer(data)
 
         return call
@@ -330,17 +330,6 @@ def _warning_records(caught) -> list[dict]:
     return [{"output_type": "warning", "category": c.category.__name__,
              "message": str(c.message)[:2000], "filename": str(c.filename)[:500],
              "lineno": int(c.lineno or 0)} for c in caught[:100]]
-
-
-def _grader_error(names, text) -> Exception:
-    import builtins
-
-    for name in names:
-        cls = getattr(builtins, name, None)
-        if isinstance(cls, type) and issubclass(cls, Exception):
-            with contextlib.suppress(Exception):
-                return cls(text)
-    return RuntimeError(text)
 
 
 def _dispatch(message, ns: dict, handles: dict):
