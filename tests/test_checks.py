@@ -13,6 +13,8 @@ from collections import OrderedDict, defaultdict
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlinterview import checks
 from mlinterview.checks import Case, CheckFailed, NotAttempted, TooSlow
@@ -290,6 +292,48 @@ class TestFrameEqual:
         assert "expected a pandas DataFrame, got list" in fails(checks.frame_equal, [], self.expected)
 
 
+    def test_string_bool_and_date_columns_name_the_first_difference(self):
+        expected = pd.DataFrame({"id": ["01", "02", "03"], "vip": [True, False, True],
+                                 "day": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"])})
+        checks.frame_equal(expected.copy(), expected)
+        for col, value, shown in (("id", "2", "'2'"), ("vip", True, "True"),
+                                  ("day", pd.Timestamp("2024-02-02"), "2024, 2, 2")):
+            actual = expected.copy()
+            actual.loc[1, col] = value
+            assert f"column {col!r}: values differ at 1 of 3 rows; first: row 1" in \
+                fails(checks.frame_equal, actual, expected)
+            assert shown in fails(checks.frame_equal, actual, expected)
+        # "1" the text is not 1 the number, nor True the bool, without the dtype check
+        actual = expected.astype({"vip": int})
+        assert "column 'vip'" in fails(checks.frame_equal, actual, expected, check_dtype=False)
+
+
+# what `_same_values` must agree with: `equal` with types not checked, one position at a time
+_VALUES = st.sampled_from(["a", "b", "1", "", 1, 0, 2, 1.0, 0.5, True, False, np.int64(1),
+                           np.float64(0.5), np.str_("a"), np.bool_(True),
+                           pd.Timestamp("2024-01-01"), (1, 2), [1, 2]])
+
+
+class TestSameValues:
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.tuples(_VALUES, _VALUES), max_size=12))
+    def test_fast_paths_agree_with_equal_element_by_element(self, pairs):
+        av = np.empty(len(pairs), dtype=object)
+        ev = np.empty(len(pairs), dtype=object)
+        for i, (a, e) in enumerate(pairs):
+            av[i], ev[i] = a, e
+        want = [checks._difference(a, e, "", False) is None for a, e in pairs]
+        assert checks._same_values(av, ev).tolist() == want
+        for dtype in ("int64", "bool", "datetime64[ns]", "str"):
+            try:
+                typed_a, typed_e = av.astype(dtype), ev.astype(dtype)
+            except (TypeError, ValueError, OverflowError):
+                continue
+            if dtype == "str":
+                typed_a, typed_e = typed_a.astype(object), typed_e.astype(object)
+            want = [checks._difference(a, e, "", False) is None for a, e in zip(typed_a, typed_e)]
+            assert checks._same_values(typed_a, typed_e).tolist() == want
+
 # --------------------------------------------------------------------------- raises
 
 
@@ -511,6 +555,94 @@ class TestExpect:
                           budget_seconds=0.3, namespace={"stubborn": stubborn})
         assert time.monotonic() - started < 5
         assert "did not finish the 'large n' case within 0.3 s" in str(info.value)
+
+
+def _burn_cpu(seconds: float) -> None:
+    """Compute for ``seconds`` of this thread's own CPU time (however long that takes)."""
+    start = time.thread_time()
+    while time.thread_time() - start < seconds:
+        pass
+
+
+def _hogs_on_my_cpu(n: int):
+    """``n`` busy processes pinned to the one CPU this process is pinned to."""
+    import multiprocessing
+    import os
+
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    ctx = multiprocessing.get_context("fork")
+
+    def hog():
+        os.sched_setaffinity(0, {cpu})
+        while True:
+            pass
+
+    procs = [ctx.Process(target=hog, daemon=True) for _ in range(n)]
+    for p in procs:
+        p.start()
+    return procs
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/proc/thread-self/schedstat"),
+                    reason="Linux run-queue times (schedstat) are not available here")
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="the time budget uses SIGALRM, main thread only")
+class TestBudgetUnderContention:
+    """A budget counts the answer's own time: a machine busy with other students' work
+    (a grader running several side by side) must not fail an answer that fits."""
+
+    @pytest.fixture
+    def crowded(self):
+        import os
+
+        saved = os.sched_getaffinity(0)
+        procs = _hogs_on_my_cpu(4)  # this process gets about a fifth of its CPU
+        time.sleep(0.2)
+        yield
+        for p in procs:
+            p.kill()
+            p.join()
+        os.sched_setaffinity(0, saved)
+
+    def test_an_answer_within_budget_passes_on_a_crowded_cpu(self, crowded):
+        def fits(n):
+            _burn_cpu(0.3)
+            return n * n
+
+        started = time.monotonic()
+        checks.expect("fits", [Case.of(3, label="large n")], reference=_square,
+                      budget_seconds=1.0, namespace={"fits": fits})
+        # it did take longer than its budget by the clock: the waits were forgiven
+        assert time.monotonic() - started > 1.0
+
+    def test_without_the_forgiveness_the_same_answer_fails(self, crowded, monkeypatch):
+        def fits(n):
+            _burn_cpu(0.3)
+            return n * n
+
+        monkeypatch.setattr(checks, "_runqueue_seconds", lambda: 0.0)
+        with pytest.raises(TooSlow):
+            checks.expect("fits", [Case.of(3, label="large n")], reference=_square,
+                          budget_seconds=1.0, namespace={"fits": fits})
+
+    def test_an_answer_over_budget_still_fails_on_a_crowded_cpu(self, crowded):
+        def quadratic(n):
+            _burn_cpu(2.0)
+            return n * n
+
+        with pytest.raises(TooSlow):
+            checks.expect("quadratic", [Case.of(3, label="large n")], reference=_square,
+                          budget_seconds=0.5, namespace={"quadratic": quadratic})
+
+    def test_sleeping_counts(self):
+        def sleepy(n):
+            time.sleep(1.5)
+            return n * n
+
+        with pytest.raises(TooSlow):
+            checks.expect("sleepy", [Case.of(3, label="large n")], reference=_square,
+                          budget_seconds=0.5, namespace={"sleepy": sleepy})
 
 
 class TestExpectValue:
