@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stock", action="store_true",
                    help="grade with stock `nbgrader autograde` instead (no hostile student)")
     p.add_argument("--workers", type=int, default=None,
-                   help="parallel graders (default: one per core; not with --stock)")
+                   help="parallel graders (default: two per core; not with --stock)")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("selfcheck", help="run the visible and hidden tests on a copy of your notebook")
@@ -98,8 +98,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("grade", help="grade a cohort: parallel, sandboxed, resumable")
     p.add_argument("assignment")
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--student", action="append", default=None, dest="students")
+    p.add_argument("--workers", type=int, default=None,
+                   help="parallel graders (default: two per core: while one student's code "
+                        "sleeps, another's runs; time budgets do not count waits for a busy CPU)")
+    p.add_argument("--student", action="append", default=None, dest="students",
+                   help="grade only this student (repeat for more)")
     p.set_defaults(func=_delegate("grading.cli", "grade_command"))
 
     p = sub.add_parser("report", help="cohort report (HTML with plots) and a CSV for an LMS")
