@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import os
 import tempfile
 import warnings
 import zlib
@@ -111,6 +112,7 @@ def _date_text(rng: np.random.Generator, day: pd.Timestamp, bad_rate: float) -> 
     return f"{_MONTHS[day.month - 1]} {day.day:02d}, {day.year}"
 
 
+@functools.lru_cache(maxsize=64)  # text: immutable, safe to share
 def make_raw_customers(seed: int, n_rows: int) -> str:
     """The text of a messy customers export: a BOM, then a header and ``n_rows`` rows.
 
@@ -320,6 +322,12 @@ def list_equal(actual, expected, *, what: str | None = None, part: str = "this p
 
 def load_reference(path) -> pd.DataFrame:
     """Read the raw export: explicit dtypes, the four NA spellings and nothing else."""
+    if isinstance(path, (str, os.PathLike)):  # a file: read once per version of it
+        return datasets.read_cached(path, _read_raw)
+    return _read_raw(path)
+
+
+def _read_raw(path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=RAW_DTYPES, na_values=NA_TOKENS, keep_default_na=False,
                        encoding="utf-8-sig")
 

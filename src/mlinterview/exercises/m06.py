@@ -262,8 +262,11 @@ def write_shop(tables: Mapping[str, pd.DataFrame], folder) -> None:
 def read_table(name: str, folder=None) -> pd.DataFrame:
     """One table of the shipped shop, with the types of :data:`SCHEMA`."""
     path = datasets.path(f"{DATA_FOLDER}/{name}.csv") if folder is None else f"{folder}/{name}.csv"
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    return _typed(raw, name)
+    return datasets.read_cached(path, functools.partial(_read_typed, name=name))
+
+
+def _read_typed(path, name: str) -> pd.DataFrame:
+    return _typed(pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]), name)
 
 
 def load_shop(folder=None) -> Tables:
