@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, grade_cohort
 
 from mlinterview import course, stock, submissions
-from mlinterview.grading import runner
+from mlinterview.grading import evaluate, runner
 
 AID, NB = "m00_interview_method", "interview_method"
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
@@ -563,3 +563,46 @@ def test_report_writes_html_with_plots_and_a_csv(course_copy):
     assert rows[0].startswith("student,") and len(rows) == 3
     full = next(r for r in rows if r.startswith("full,"))
     assert full.split(",")[-1] == "100.0"
+
+
+class _FlakyKernel:
+    """A stand-in kernel: ``lose`` maps a cell's source to how many runs of it lose the kernel."""
+
+    def __init__(self, lose: dict[str, int]):
+        self.lose, self.state, self.starts = dict(lose), [], 0
+
+    def close(self):
+        self.state = []
+
+    def start(self):
+        self.starts += 1
+
+    def run(self, source, count, timeout):
+        if self.lose.get(source, 0) > 0:
+            self.lose[source] -= 1
+            raise evaluate.KernelLost("lost")
+        self.state.append(source)
+        return []
+
+
+def _bare_grader():
+    grader = object.__new__(evaluate.Grader)
+    grader.settings = evaluate.Settings(course_root=ROOT, db_url="sqlite://", data_dir=ROOT / "data")
+    return grader
+
+
+def test_a_replay_that_loses_the_kernel_once_rebuilds_every_cell_in_order():
+    ran = ["import numpy as np", "x = np.arange(3)", "def f(): return x"]
+    kernel, notes = _FlakyKernel({"import numpy as np": 1}), []
+    _bare_grader()._restart(kernel, ran, time.monotonic() + 60, notes)
+    assert kernel.state == ran and notes == [] and kernel.starts == 2
+
+
+def test_a_cell_that_always_loses_the_kernel_is_left_out_and_the_rest_replayed_from_the_start():
+    ran = ["import numpy as np", "import os; os._exit(1)", "def f(): return np"]
+    kernel, notes = _FlakyKernel({"import os; os._exit(1)": 99}), []
+    _bare_grader()._restart(kernel, ran, time.monotonic() + 60, notes)
+    assert kernel.state == ["import numpy as np", "def f(): return np"]
+    assert ran == kernel.state
+    assert notes == ["after a restart, ordinary cell 2 lost the kernel twice while replayed "
+                     "and was left out"]

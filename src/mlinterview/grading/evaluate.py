@@ -831,6 +831,7 @@ class Grader:
         kernel = Kernel(self.settings, files, self.uid, self.shell, self.plan, self.private_mounts)
         ran: list[str] = []  # ordinary cells that ran (replayed into a restarted kernel)
         failures: dict[str, str] = {}
+        notes: list[str] = []  # what a restart could not restore, for the report
         count = 0
         try:
             kernel.start()
@@ -847,24 +848,24 @@ class Grader:
                     continue
                 timeout = min(self.settings.cell_timeout, left)
                 if kernel.broken:
-                    self._restart(kernel, ran, deadline)
+                    self._restart(kernel, ran, deadline, notes)
                 if utils.is_grade(cell) and not utils.is_solution(cell):
                     cell.outputs, usable = run_test_cell(
                         cell.source, cell.metadata.nbgrader["grade_id"], kernel, count,
                         time.monotonic() + timeout)
                     if not usable:
-                        self._restart(kernel, ran, deadline)
+                        self._restart(kernel, ran, deadline, notes)
                     continue
                 try:
                     cell.outputs = kernel.run(cell.source, count, timeout)
                     ran.append(cell.source)
                 except KernelLost as exc:
                     cell.outputs = [_error("DeadKernelError", str(exc))]
-                    self._restart(kernel, ran, deadline)
+                    self._restart(kernel, ran, deadline, notes)
         finally:
             kernel.remove()
         nb, _ = self.limit_output.preprocess(nb, {})
-        result = NotebookResult(name, "graded")
+        result = NotebookResult(name, "graded", "; ".join(notes))
         for cell in nb.cells:
             if utils.is_grade(cell):
                 score, most = utils.determine_grade(cell)
@@ -887,16 +888,29 @@ class Grader:
         result.notebook = nbformat.writes(nb)
         return result, lost
 
-    def _restart(self, kernel: Kernel, ran: list[str], deadline: float) -> None:
-        kernel.close()
-        kernel.start()
-        for i, source in enumerate(list(ran)):
-            left = deadline - time.monotonic()
-            if left <= 0:
+    def _restart(self, kernel: Kernel, ran: list[str], deadline: float,
+                 notes: list[str] | None = None) -> None:
+        """A fresh kernel with the ordinary cells that ran before replayed in order. A cell
+        that loses the kernel again is tried once more from a fresh start (a busy machine
+        can make a start slow), then left out, and the replay begins again without it, so
+        the cells before it are never missing from the state the next cells see."""
+        failures: dict[str, int] = {}
+        while True:
+            kernel.close()
+            kernel.start()
+            for i, source in enumerate(list(ran)):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                try:
+                    kernel.run(source, i + 1, min(self.settings.cell_timeout, left))
+                except KernelLost:
+                    failures[source] = failures.get(source, 0) + 1
+                    if failures[source] > 1:
+                        ran.remove(source)
+                        if notes is not None:
+                            notes.append(f"after a restart, ordinary cell {i + 1} lost the kernel "
+                                         f"twice while replayed and was left out")
+                    break
+            else:
                 return
-            try:
-                kernel.run(source, i + 1, min(self.settings.cell_timeout, left))
-            except KernelLost:
-                ran.remove(source)
-                kernel.close()
-                kernel.start()
