@@ -624,3 +624,12 @@ def test_a_cell_that_always_loses_the_kernel_is_left_out_and_the_rest_replayed_f
     assert ran == kernel.state
     assert notes == ["after a restart, ordinary cell 2 lost the kernel twice while replayed "
                      "and was left out"]
+
+
+def test_warm_imports_what_the_notebooks_import():
+    found = runner.imported_modules("%matplotlib inline\nimport numpy as np, os.path\n"
+                                    "from sklearn.neighbors import KNeighborsClassifier\n"
+                                    "from . import local\ndef f():\n    import scipy.special\n")
+    assert found == {"numpy", "os.path", "sklearn.neighbors", "scipy.special"}
+    assert runner.imported_modules("def broken(:\n") == set()
+    assert "sklearn.neighbors" in runner.warm(ROOT / "source" / "m03_ml_coding")

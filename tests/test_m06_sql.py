@@ -50,6 +50,33 @@ def test_datasets_path_finds_the_shop_from_any_folder(tmp_path, monkeypatch):
     assert datasets.path("m06_shop/customers.csv").is_file()
 
 
+def test_shipped_tables_are_read_once_and_every_caller_gets_its_own_copy():
+    datasets._read_once.cache_clear()
+    first = m06.load_shop()
+    first["customers"].loc[:, "name"] = "changed by a caller"
+    second = m06.load_shop()
+    assert datasets._read_once.cache_info().hits == len(m06.SCHEMA)  # no second read
+    assert (second["customers"]["name"] != "changed by a caller").all()
+
+
+def test_a_cached_file_is_read_again_once_it_changes(tmp_path):
+    reads = []
+
+    def reader(path, suffix):
+        reads.append(path)
+        return [Path(path).read_text() + suffix]
+
+    f = tmp_path / "t.csv"
+    f.write_text("a")
+    assert datasets.read_cached(f, reader, "!") == ["a!"]
+    got = datasets.read_cached(f, reader, "!")
+    got.append("changed by a caller")
+    assert datasets.read_cached(f, reader, "!") == ["a!"] and len(reads) == 1
+    assert datasets.read_cached(f, reader, "?") == ["a?"] and len(reads) == 2  # other arguments
+    f.write_text("bb")  # another size: another version of the file
+    assert datasets.read_cached(f, reader, "!") == ["bb!"] and len(reads) == 3
+
+
 def test_seeds_make_different_shops_and_the_same_seed_the_same():
     a, b = m06.make_shop(61), m06.make_shop(62)
     assert len(a["customers"]) != len(b["customers"]) or not a["orders"].equals(b["orders"])

@@ -609,7 +609,7 @@ def _same_values(av: np.ndarray, ev: np.ndarray) -> np.ndarray:
         return np.asarray(av == ev, dtype=bool)
     if av.dtype == ev.dtype and av.dtype.kind in "Mm":  # NaT is NaT, as NaN is NaN
         return np.asarray((av == ev) | (np.isnat(av) & np.isnat(ev)), dtype=bool)
-    if av.dtype.kind == "O" and ev.dtype.kind == "O" and len(av) == len(ev):
+    if av.dtype.kind == "O" and ev.dtype.kind == "O":
         from pandas.api.types import infer_dtype
 
         if infer_dtype(av, skipna=False) == "string" and infer_dtype(ev, skipna=False) == "string":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +44,17 @@ def path(name: str) -> Path:
     return p
 
 
-def read_cached(file: str | os.PathLike, reader: Callable[[Any], Any]) -> Any:
-    """``reader(file)``, read once per file version (path, size, modification time):
-    hidden tests read the same shipped file in many cells. Each call gets its own
-    deep copy, so a caller that modifies what it got changes nothing for the next."""
+def read_cached(file: str | os.PathLike, reader: Callable[..., Any], *args: Hashable) -> Any:
+    """``reader(file, *args)``, read once per file version (path, size, modification
+    time): hidden tests read the same shipped file in many cells. ``reader`` must be
+    a module-level function (its identity is part of the key, so a fresh lambda or
+    ``functools.partial`` would never hit). Each call gets its own deep copy, so a
+    caller that modifies what it got changes nothing for the next."""
     st = os.stat(file)
-    return copy.deepcopy(_read_once(reader, os.fspath(file), st.st_size, st.st_mtime_ns))
+    return copy.deepcopy(_read_once(reader, os.fspath(file), st.st_size, st.st_mtime_ns, args))
 
 
 @functools.lru_cache(maxsize=32)
-def _read_once(reader: Callable[[Any], Any], file: str, size: int, mtime_ns: int) -> Any:
-    return reader(file)
+def _read_once(reader: Callable[..., Any], file: str, size: int, mtime_ns: int,
+               args: tuple) -> Any:
+    return reader(file, *args)

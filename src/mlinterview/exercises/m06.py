@@ -262,7 +262,7 @@ def write_shop(tables: Mapping[str, pd.DataFrame], folder) -> None:
 def read_table(name: str, folder=None) -> pd.DataFrame:
     """One table of the shipped shop, with the types of :data:`SCHEMA`."""
     path = datasets.path(f"{DATA_FOLDER}/{name}.csv") if folder is None else f"{folder}/{name}.csv"
-    return datasets.read_cached(path, functools.partial(_read_typed, name=name))
+    return datasets.read_cached(path, _read_typed, name)
 
 
 def _read_typed(path, name: str) -> pd.DataFrame:

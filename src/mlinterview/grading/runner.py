@@ -92,6 +92,7 @@ def warm(source_dir: Path | None = None) -> list[str]:
     import pkgutil
 
     import mlinterview.exercises as exercises
+    from mlinterview.course import CourseError, read_ipynb
 
     from .evaluate import ALLOWED_MODULE_ROOTS
 
@@ -102,9 +103,8 @@ def warm(source_dir: Path | None = None) -> list[str]:
         with contextlib.suppress(OSError):
             sources.append(Path(exercises.__path__[0], f"{info.name}.py").read_text())
     for path in sorted(source_dir.glob("*.ipynb")) if source_dir else ():
-        with contextlib.suppress(OSError, ValueError, KeyError):
-            sources += ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]
-                        if c.get("cell_type") == "code"]
+        with contextlib.suppress(CourseError):  # a broken notebook is reported when graded
+            sources += [c.source for c in read_ipynb(path).cells if c.cell_type == "code"]
     names += sorted(m for text in sources for m in imported_modules(text)
                     if m.split(".")[0] in ALLOWED_MODULE_ROOTS)
     done = []
