@@ -623,7 +623,7 @@ def test_a_cell_that_always_loses_the_kernel_is_left_out_and_the_rest_replayed_f
     assert kernel.state == ["import numpy as np", "def f(): return np"]
     assert ran == kernel.state
     assert notes == ["after a restart, ordinary cell 2 lost the kernel twice while replayed "
-                     "and was left out"]
+                     "and was left out (lost)"]
 
 
 def test_warm_imports_what_the_notebooks_import():
@@ -633,3 +633,46 @@ def test_warm_imports_what_the_notebooks_import():
     assert found == {"numpy", "os.path", "sklearn.neighbors", "scipy.special"}
     assert runner.imported_modules("def broken(:\n") == set()
     assert "sklearn.neighbors" in runner.warm(ROOT / "source" / "m03_ml_coding")
+
+
+FORK_AFTER_OPENMP = """
+import os, signal, sys
+import numpy as np
+from sklearn.neighbors import KNeighborsClassifier
+from mlinterview.grading import runner
+
+rng = np.random.default_rng(0)
+X, y, grid = rng.normal(size=(80, 2)), np.arange(80) % 2, rng.normal(size=(20000, 2))
+
+def vote():  # brute-force k-NN: scikit-learn's OpenMP reduction
+    KNeighborsClassifier(n_neighbors=5, algorithm="brute").fit(X, y).predict(grid)
+
+vote()  # the grader's process has used OpenMP with 2 threads (a test run, a notebook)
+guard = runner.one_thread if sys.argv[1] == "guarded" else __import__("contextlib").nullcontext
+with guard():
+    pid = os.fork()  # as the worker pool, and then each kernel, fork
+    if pid == 0:
+        signal.alarm(int(sys.argv[2]))  # a hang is killed, and shows as a failure
+        vote()
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status), os.environ.get("OMP_NUM_THREADS"))
+"""
+
+
+@pytest.mark.parametrize("mode", ["guarded", "unguarded"])
+def test_a_process_forked_after_openmp_was_used_does_not_hang(mode):
+    """GNU OpenMP hangs in a child forked after the parent used its thread pool: this once
+    cost a restarted m03 kernel its k-NN plot cell (the worker had run scikit-learn's k-NN
+    reference before forking it). The unguarded run shows the hazard is real here."""
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    alarm = "60" if mode == "guarded" else "3"
+    run = subprocess.run([sys.executable, "-c", FORK_AFTER_OPENMP, mode, alarm], env=env,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    code, threads = run.stdout.split()
+    assert threads == "2"  # the caller's own setting is put back afterwards
+    if mode == "unguarded" and code == "0":
+        pytest.skip("this machine's OpenMP survives a fork: the guard is not needed here")
+    # the child finishes under the guard, and hangs until its alarm (SIGALRM) without it
+    assert code == ("0" if mode == "guarded" else f"-{signal.SIGALRM}")

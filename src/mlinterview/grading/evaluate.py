@@ -904,13 +904,13 @@ class Grader:
                     return
                 try:
                     kernel.run(source, i + 1, min(self.settings.cell_timeout, left))
-                except KernelLost:
+                except KernelLost as exc:
                     failures[source] = failures.get(source, 0) + 1
                     if failures[source] > 1:
                         ran.remove(source)
                         if notes is not None:
                             notes.append(f"after a restart, ordinary cell {i + 1} lost the kernel "
-                                         f"twice while replayed and was left out")
+                                         f"twice while replayed and was left out ({exc})")
                     break
             else:
                 return

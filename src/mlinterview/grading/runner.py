@@ -43,10 +43,34 @@ class Summary:
     seconds: float = 0.0
 
 
-def limit_threads() -> None:
-    """One BLAS thread per worker: the workers already use every core."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def one_thread():
+    """One thread for BLAS and OpenMP while grading: the workers already use every core.
+
+    It is also what makes forking safe. GNU OpenMP (the libgomp scikit-learn's wheels
+    ship) keeps a pool of threads after its first parallel region, and a process forked
+    from one that used it hangs at its own first parallel region: the kernels fork
+    from the workers, the workers from this process, and a worker runs scikit-learn
+    references before it forks a restarted kernel. The environment caps libraries
+    loaded from now on; threadpoolctl caps the ones already loaded (say, by a Python
+    session or a test run that fitted a model before calling ``grade``). Both are
+    put back afterwards."""
+    from threadpoolctl import threadpool_limits
+
+    saved = {var: os.environ.get(var) for var in THREAD_VARS}
+    os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
+    try:
+        with threadpool_limits(1):
+            yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
 
 
 def default_workers() -> int:
@@ -195,13 +219,17 @@ class Progress:
 def grade(root: Path, aid: str, workers: int | None = None, students: list[str] | None = None,
           out=sys.stderr, cell_timeout: float | None = None,
           submission_timeout: float | None = None) -> Summary:
+    with one_thread():
+        return _grade(root, aid, workers, students, out, cell_timeout, submission_timeout)
+
+
+def _grade(root, aid, workers, students, out, cell_timeout, submission_timeout) -> Summary:
     import multiprocessing
 
     from nbgrader.api import Gradebook, MissingEntry
 
     from . import sandbox
 
-    limit_threads()
     # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warning; harmless
     warnings.filterwarnings("ignore", message=".*not in session.*")
     root = root.resolve()
