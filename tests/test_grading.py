@@ -676,3 +676,36 @@ def test_a_process_forked_after_openmp_was_used_does_not_hang(mode):
         pytest.skip("this machine's OpenMP survives a fork: the guard is not needed here")
     # the child finishes under the guard, and hangs until its alarm (SIGALRM) without it
     assert code == ("0" if mode == "guarded" else f"-{signal.SIGALRM}")
+
+
+def test_a_worker_that_dies_or_hangs_costs_only_its_own_submission(course_copy, monkeypatch, capfd):
+    """The grader's own code failing where no cell limit reaches (a crash, a hang in C):
+    the pool it breaks is rebuilt, the others in it are graded again, and only the cause
+    is reported, with the worker's traceback on the terminal. Nothing waits forever."""
+    _generate(course_copy)
+    good = submissions.fixture_submission(ROOT, AID, NB, None, "solution")
+    cohort = dict.fromkeys(["ann", "bob", "dies", "hangs", "kim", "lee"], good)
+    _hand_in(course_copy, cohort)
+    real = evaluate.Grader.grade
+
+    def grade(self, student, *args):  # runs in the forked workers, which inherit the patch
+        if student == "dies":
+            os._exit(3)
+        if student == "hangs":
+            signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+            time.sleep(3600)
+        return real(self, student, *args)
+
+    monkeypatch.setattr(evaluate.Grader, "grade", grade)
+    monkeypatch.setattr(runner, "patience", lambda settings: 12.0)
+    summary = runner.grade(course_copy, AID, workers=2)
+    assert sorted(summary.graded) == ["ann", "bob", "kim", "lee"]
+    assert sorted(summary.problems) == ["dies", "hangs"]
+    assert all(p[0].startswith("not graded: the grader's worker died") and "12 s" in p[0]
+               for p in summary.problems.values()) and len(summary.problems["hangs"]) == 1
+    full_marks = sum(_points(course_copy).values())
+    assert {s: sum(v.values()) for s, v in _scores(course_copy).items()} == \
+        dict.fromkeys(["ann", "bob", "kim", "lee"], full_marks)
+    assert "Timeout" in capfd.readouterr().err  # faulthandler's dump: where the worker hung
+    assert not (course_copy / "autograded" / "hangs" / AID / runner.MARKER).exists()
+    assert _sandbox_processes() == []

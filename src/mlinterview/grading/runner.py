@@ -32,6 +32,8 @@ from pathlib import Path
 GRADER_VERSION = "1"
 MARKER = ".mlinterview-grade.json"
 _WORKER = None
+_STARTED = None  # shared with the parent: 1 for each job a worker has begun
+_WATCHDOG = 0.0
 
 
 @dataclass
@@ -178,17 +180,30 @@ def submission_hash(files: dict[str, bytes], source_dir: Path) -> str:
     return h.hexdigest()
 
 
-def _init_worker(settings, uid_base, counter) -> None:
-    global _WORKER
+def patience(settings) -> float:
+    """A worker that has not answered this long after a submission's own limits ran out
+    (its limit, then one more cell's) is stuck in the grader's own code, where no limit
+    reaches: it exits, printing where it was."""
+    return settings.submission_timeout + settings.cell_timeout + 60.0
+
+
+def _init_worker(settings, uid_base, counter, started) -> None:
+    global _WORKER, _STARTED, _WATCHDOG
     from .evaluate import Grader
 
     with counter.get_lock():
         counter.value += 1
         index = counter.value
     _WORKER = Grader(settings, uid_base + index)
+    _STARTED = started
+    _WATCHDOG = patience(settings)
 
 
-def _grade_job(student, aid, notebooks, files):
+def _grade_job(job, student, aid, notebooks, files):
+    import faulthandler
+
+    _STARTED[job] = 1  # the parent tells the jobs a dead worker was grading from the rest
+    faulthandler.dump_traceback_later(_WATCHDOG, exit=True)
     try:
         return _WORKER.grade(student, aid, notebooks, files)
     except Exception as exc:  # noqa: BLE001 - a grader bug costs this submission, not the run
@@ -196,6 +211,8 @@ def _grade_job(student, aid, notebooks, files):
 
         return {"student": student, "error": f"{type(exc).__name__}: {exc}",
                 "trace": traceback.format_exc()[-2000:]}
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 class Progress:
@@ -272,22 +289,14 @@ def _grade(root, aid, workers, students, out, cell_timeout, submission_timeout) 
     start = time.monotonic()
     progress = Progress(len(jobs), out)
     ctx = multiprocessing.get_context("fork")
-    counter = ctx.Value("i", 0)
+    counter, started = ctx.Value("i", 0), ctx.Array("b", len(jobs), lock=False)
     gc.freeze()  # the workers fork from here, and need not copy what they never free (see Grader)
     with contextlib.ExitStack() as stack:
         stack.callback(gc.unfreeze)  # this process goes on (and is checked for leaks at exit)
-        pool = stack.enter_context(ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker,
-            initargs=(settings, sandbox.FIRST_UID, counter)))
         gb = stack.enter_context(Gradebook(settings.db_url, course_id))
-        futures = {pool.submit(_grade_job, student, aid, notebooks, files): (student, files, digest)
-                   for student, files, digest in jobs}
-        for future in as_completed(futures):
-            student, files, digest = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker: report, go on
-                result = {"student": student, "error": f"worker failed: {exc}"}
+
+        def finish(job: int, result: dict) -> None:
+            student, files, digest = jobs[job]
             if "error" in result:
                 summary.problems.setdefault(student, []).append(f"not graded: {result['error']}")
             else:
@@ -298,8 +307,56 @@ def _grade(root, aid, workers, students, out, cell_timeout, submission_timeout) 
                 if problems:
                     summary.problems[student] = problems
             progress.step(student)
+
+        # A worker that dies (or is stopped by its watchdog) breaks its pool, and every job
+        # not yet answered fails with it. Those no worker had begun go round again; those
+        # one had begun are graded again one at a time, so a second death names its cause.
+        todo, alone = list(range(len(jobs))), []
+        while todo or alone:
+            batch = todo or [alone.pop(0)]
+            for job in batch:
+                started[job] = 0
+            cut = _run_pool(ctx, workers if todo else 1, (settings, counter, started),
+                            [(job, jobs[job][0], aid, notebooks, jobs[job][1]) for job in batch],
+                            finish)
+            begun = [job for job in cut if started[job]]
+            if todo and begun:
+                todo, alone = [job for job in cut if not started[job]], alone + begun
+                continue
+            # alone and it died again, or no worker could even begin: give up on these
+            why = (f"the grader's worker died while grading it, or was stopped after "
+                   f"{patience(settings):g} s without an answer (its traceback is above)" if begun else
+                   "the grader's workers could not start")
+            for job in cut:
+                finish(job, {"error": why})
+            todo = []
     summary.seconds = time.monotonic() - start
     return summary
+
+
+def _run_pool(ctx, workers: int, initargs: tuple, batch: list[tuple], finish) -> list[int]:
+    """Grade a batch of jobs in one pool and pass each answer to ``finish``; returns the
+    jobs left unanswered when a worker died and broke the pool."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from . import sandbox
+
+    settings, counter, started = initargs
+    cut = []
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(settings, sandbox.FIRST_UID, counter, started)) as pool:
+        futures = {pool.submit(_grade_job, *args): args[0] for args in batch}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                cut.append(job)
+                continue
+            except Exception as exc:  # noqa: BLE001 - the job could not be sent or answered
+                result = {"error": f"worker failed: {exc}"}
+            finish(job, result)
+    return sorted(cut)
 
 
 def record(root: Path, gb, aid: str, student: str,
