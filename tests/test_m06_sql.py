@@ -352,3 +352,74 @@ def test_each_query_sees_only_its_own_tables():
     assert first["a"].tolist() == [42]
     with pytest.raises(checks.CheckFailed, match="leftover"):
         sql.run("SELECT * FROM leftover", m06.tiny_shop())
+
+
+# --------------------------------------------------------------------------- sql: shared read-only copies
+
+
+def _schemas() -> set[str]:
+    rows = sql._base().execute("SELECT schema_name FROM duckdb_schemas() "
+                               "WHERE schema_name LIKE 'mlinterview_run_%'").fetchall()
+    return {r[0] for r in rows}
+
+
+COUNTS = ("SELECT (SELECT COUNT(*) FROM customers) AS c, (SELECT COUNT(*) FROM orders) AS o, "
+          "(SELECT MAX(price) FROM products) AS p")
+
+
+def test_select_only_queries_on_equal_tables_share_one_copy():
+    sql.run(COUNTS, m06.tiny_shop())
+    before = _schemas()
+    for query in (COUNTS, "WITH x AS (SELECT 1 AS a) SELECT * FROM x", "SELECT 1 AS a; SELECT 2 AS b"):
+        sql.run(query, m06.tiny_shop())  # new frames, same content
+    assert _schemas() == before
+    sql.run("CREATE TEMP TABLE t AS SELECT 1 AS a; SELECT * FROM t", m06.tiny_shop())
+    assert _schemas() == before  # a private copy is dropped after its query
+
+
+@pytest.mark.parametrize("change", ["value", "row order", "dtype", "column name", "new table"])
+def test_a_select_reads_the_tables_it_is_given_not_a_stale_shared_copy(change):
+    tables = m06.tiny_shop()
+    assert sql.run(COUNTS, tables).iloc[0].tolist() == [5, 8, 19.5]
+    products = tables["products"]
+    if change == "value":
+        products.loc[products["price"].idxmax(), "price"] = 99.0
+        expected = [5, 8, 99.0]
+    elif change == "row order":
+        tables["products"] = products.iloc[::-1].reset_index(drop=True)
+        expected = None
+    elif change == "dtype":
+        tables["products"] = products.assign(price=products["price"].round().astype("Int64"))
+        expected = [5, 8, 20]
+    elif change == "column name":
+        tables["products"] = products.rename(columns={"price": "cost"})
+        expected = "price"
+    else:
+        tables["extra"] = products.head(1)
+        expected = [5, 8, 19.5]
+    if expected == "price":
+        with pytest.raises(checks.CheckFailed, match="price"):
+            sql.run(COUNTS, tables)
+        return
+    if expected is not None:
+        assert sql.run(COUNTS, tables).iloc[0].tolist() == expected
+    first = sql.run("SELECT * FROM products LIMIT 1", tables)
+    pd.testing.assert_frame_equal(first, tables["products"].head(1).reset_index(drop=True),
+                                  check_dtype=False)
+
+
+def test_a_destructive_query_never_reaches_the_shared_copy():
+    assert sql.run(COUNTS, m06.tiny_shop()).iloc[0].tolist() == [5, 8, 19.5]
+    damaged = sql.run("DELETE FROM orders; DROP TABLE customers; UPDATE products SET price = 0; "
+                      "SELECT (SELECT COUNT(*) FROM orders) AS o", m06.tiny_shop())
+    assert damaged["o"].tolist() == [0]
+    assert sql.run(COUNTS, m06.tiny_shop()).iloc[0].tolist() == [5, 8, 19.5]
+
+
+def test_tables_that_cannot_be_hashed_get_a_private_copy_and_few_copies_are_kept():
+    odd = {"t": pd.DataFrame({"a": [1, 2], "tags": [["x"], ["y", "z"]]})}
+    assert sql._content_key(odd) is None
+    assert sql.run("SELECT a FROM t", {"t": odd["t"][["a"]]})["a"].tolist() == [1, 2]
+    for k in range(sql._MAX_SHARED + 5):
+        sql.run("SELECT a FROM t", {"t": pd.DataFrame({"a": [k]})})
+    assert len(_schemas()) <= sql._MAX_SHARED

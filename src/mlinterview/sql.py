@@ -1,9 +1,13 @@
 """The SQL side of the checks: run a learner's query on DuckDB and compare it with a reference.
 
-Each run opens a *fresh* in-memory DuckDB database and copies the given
-tables into it, so a query cannot change what another part (or another
-dataset of the same check) sees: ``DROP TABLE orders`` or ``DELETE FROM
-customers`` only touches that run's private copy, which is thrown away.
+A query cannot change what another part (or another dataset of the same
+check) sees. A query with any statement other than SELECT runs on a
+*fresh* copy of the given tables: ``DROP TABLE orders`` or ``DELETE FROM
+customers`` only touches that run's private copy, which is thrown away. A
+query made only of SELECTs cannot change a table, so it reads a copy shared
+with the other SELECT-only queries on the same data (same names, columns,
+types, rows in the same order): copying the tables was most of a query's
+cost.
 
 A query that DuckDB rejects raises :class:`checks.CheckFailed` whose message
 is DuckDB's own, followed by the learner's query with line numbers and the
@@ -23,7 +27,9 @@ Hidden tests are declarations, like :func:`checks.expect`::
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import hashlib
 import itertools
 import re
 import sys
@@ -66,21 +72,37 @@ def _base():
 
 
 class Database:
-    """A private copy of ``tables`` for one query: a fresh schema of this process's
-    DuckDB instance, on a connection of its own (its settings die with it), dropped
-    afterwards, so what a query does never reaches the caller's data or the next query."""
+    """A copy of ``tables`` for one query, in a schema of this process's DuckDB instance,
+    on a connection of its own (its settings die with it).
 
-    def __init__(self, tables: Tables):
-        self.schema = f"mlinterview_run_{next(_RUNS)}"
+    A private copy, dropped afterwards, so what the query does never reaches the
+    caller's data or the next query; or, for a query that only reads
+    (``read_only``), a copy shared with the other read-only queries on equal tables."""
+
+    def __init__(self, tables: Tables, read_only: bool = False):
+        key = _content_key(tables) if read_only else None
         self.con = _base().cursor()
-        self.con.execute(f'CREATE SCHEMA "{self.schema}"')
-        for name, df in tables.items():
-            # copied into a real table (not a view on the DataFrame), so that the
-            # query may even modify it without reaching the caller's data
-            self.con.register("__mlinterview_source", df)
-            self.con.execute(f'CREATE TABLE "{self.schema}"."{name}" AS '
-                             f'SELECT * FROM __mlinterview_source')
-            self.con.unregister("__mlinterview_source")
+        self.private = key is None
+        if key is not None and key in _SHARED:
+            _SHARED.move_to_end(key)
+            self.schema = _SHARED[key]
+        else:
+            self.schema = f"mlinterview_run_{next(_RUNS)}"
+            self.con.execute(f'CREATE SCHEMA "{self.schema}"')
+            for name, df in tables.items():
+                # copied into a real table (not a view on the DataFrame), so that the
+                # query may even modify it without reaching the caller's data
+                try:
+                    self.con.register("__mlinterview_source", df)
+                except Exception:  # noqa: BLE001 - DuckDB cannot scan some views (reversed rows)
+                    self.con.register("__mlinterview_source", df.copy())
+                self.con.execute(f'CREATE TABLE "{self.schema}"."{name}" AS '
+                                 f'SELECT * FROM __mlinterview_source')
+                self.con.unregister("__mlinterview_source")
+            if key is not None:
+                _SHARED[key] = self.schema
+                while len(_SHARED) > _MAX_SHARED:
+                    _drop(_SHARED.popitem(last=False)[1])
         self.con.execute(f'SET search_path = "{self.schema}"')
 
     def execute(self, query: str):
@@ -91,13 +113,36 @@ class Database:
 
     def close(self) -> None:
         self.con.close()
-        with contextlib.suppress(Exception):
-            _base().execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        if self.private:
+            _drop(self.schema)
 
 
-def connect(tables: Tables) -> Database:
-    """A new private database holding a copy of each table (see :class:`Database`)."""
-    return Database(tables)
+_SHARED: collections.OrderedDict[tuple, str] = collections.OrderedDict()  # content -> schema
+_MAX_SHARED = 32  # the course's tables are small; the least recently used go first
+
+
+def _drop(schema: str) -> None:
+    with contextlib.suppress(Exception):
+        _base().execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _content_key(tables: Tables) -> tuple | None:
+    """What makes two sets of tables the same database: names, columns, types and every
+    value in row order. None when a column cannot be hashed (lists in cells, say)."""
+    key = []
+    try:
+        for name, df in sorted(tables.items()):
+            rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
+            digest = hashlib.blake2b(rows.tobytes(), digest_size=16).hexdigest()
+            key.append((name, tuple(map(str, df.columns)), tuple(map(str, df.dtypes)), digest))
+    except (TypeError, ValueError):
+        return None
+    return tuple(key)
+
+
+def connect(tables: Tables, read_only: bool = False) -> Database:
+    """A database holding a copy of each table (see :class:`Database`)."""
+    return Database(tables, read_only)
 
 
 def format_error(query: str, message: str, what: str | None = None) -> str:
@@ -177,7 +222,8 @@ def _numbered(query: str, line_no: int | None, column: int | None, width: int) -
 @checks.learner_side(always=True)  # the query is the learner's code: it runs in their sandbox
 def run(query: str, tables: Tables, *, what: str | None = None,
         budget_seconds: float | None = 20) -> pd.DataFrame:
-    """The result of ``query`` on a fresh database holding ``tables``, as a DataFrame.
+    """The result of ``query`` on a database holding ``tables``, as a DataFrame: a fresh
+    copy of them, or for a query made only of SELECTs a shared one (see the module's note).
 
     Raises :class:`checks.CheckFailed` when the query is not a string, when
     DuckDB rejects it (message + marked query), when it returns no result set
@@ -196,7 +242,7 @@ def run(query: str, tables: Tables, *, what: str | None = None,
     if not statements or statements[-1].type != duckdb.StatementType.SELECT:
         raise CheckFailed(f"{w}: the query returns no rows (its last statement is not a "
                           f"SELECT); end it with the SELECT that answers the question")
-    con = connect(tables)
+    con = connect(tables, read_only=all(s.type == duckdb.StatementType.SELECT for s in statements))
     timer = threading.Timer(budget_seconds, con.interrupt) if budget_seconds else None
     try:
         if timer:
@@ -241,7 +287,7 @@ def expect_query(name: str, datasets: Iterable[Any], reference: Callable[[Tables
 
     ``datasets``: (label, tables) pairs, e.g. ``m06.variations(seed)`` (the
     shipped data and seeded variations, so a query hard-coded to today's rows
-    fails). For each, the query runs on a fresh database and its result is
+    fails). For each, the query runs on its own copy of the tables and its result is
     compared with ``reference(tables)`` (computed from a separate copy) by
     :func:`checks.rows_equal`. Stops at the first dataset that differs and
     names it. Returns None (a test cell's last value is read as a score).
