@@ -423,3 +423,30 @@ def test_tables_that_cannot_be_hashed_get_a_private_copy_and_few_copies_are_kept
     for k in range(sql._MAX_SHARED + 5):
         sql.run("SELECT a FROM t", {"t": pd.DataFrame({"a": [k]})})
     assert len(_schemas()) <= sql._MAX_SHARED
+
+
+def test_what_a_writing_query_creates_anywhere_is_gone_for_the_next_query():
+    """A query that writes runs on a DuckDB instance of its own: a table or macro made
+    outside its schema (in ``main``, say) does not outlive it."""
+    made = sql.run("CREATE TABLE main.leftover AS SELECT 42 AS a; CREATE MACRO main.evil(x) AS 42; "
+                   "SELECT evil(1) AS a FROM main.leftover", m06.tiny_shop())
+    assert made["a"].tolist() == [42]
+    for later in ("SELECT * FROM main.leftover", "SELECT evil(1) AS a",
+                  "CREATE TABLE t AS SELECT 1 AS a; SELECT * FROM main.leftover"):
+        with pytest.raises(checks.CheckFailed, match="leftover|evil"):
+            sql.run(later, m06.tiny_shop())
+
+
+def test_a_huge_result_is_refused_and_a_large_one_is_read_whole_in_order(monkeypatch):
+    monkeypatch.setattr(sql, "MAX_ROWS", 300_000)  # several 131,072-row chunks either way
+    whole = sql.run("SELECT range AS i FROM range(300000) ORDER BY i", {})
+    assert whole["i"].tolist() == list(range(300_000))
+    with pytest.raises(checks.CheckFailed, match="more than 300,000 rows"):
+        sql.run("SELECT * FROM range(400000)", {})
+
+
+@pytest.mark.parametrize("setting", ["SET memory_limit = '100GB'", "SET threads = 8",
+                                     "RESET memory_limit"])
+def test_a_query_cannot_lift_the_limits(setting):
+    with pytest.raises(checks.CheckFailed, match="configuration"):
+        sql.run(f"{setting}; SELECT 1 AS a", m06.tiny_shop())

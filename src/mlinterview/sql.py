@@ -2,12 +2,17 @@
 
 A query cannot change what another part (or another dataset of the same
 check) sees. A query with any statement other than SELECT runs on a
-*fresh* copy of the given tables: ``DROP TABLE orders`` or ``DELETE FROM
-customers`` only touches that run's private copy, which is thrown away. A
-query made only of SELECTs cannot change a table, so it reads a copy shared
-with the other SELECT-only queries on the same data (same names, columns,
-types, rows in the same order): copying the tables was most of a query's
-cost.
+*fresh* DuckDB instance holding a copy of the given tables: ``DROP TABLE
+orders`` or ``DELETE FROM customers`` only touches that run's private copy,
+which is thrown away. A query made only of SELECTs cannot change a table,
+so it reads a copy shared with the other SELECT-only queries on the same
+data (same names, columns, types, rows in the same order): copying the
+tables was most of a query's cost.
+
+Under ``mlinterview grade`` a hidden test runs the learner's query in the
+grader, not in the learner's process, where their code could forge the
+result; DuckDB reads no file there, loads no extension, has a memory limit
+and is interrupted after ``budget_seconds``.
 
 A query that DuckDB rejects raises :class:`checks.CheckFailed` whose message
 is DuckDB's own, followed by the learner's query with line numbers and the
@@ -51,38 +56,49 @@ _MAX_SHOWN_LINES = 40
 _MAX_MESSAGE_LINES = 6
 
 
-_BASE: list = []  # this process's one DuckDB instance (opening one costs ~60 ms)
+_BASE: list = []  # this process's DuckDB instance for the shared read-only copies
 _RUNS = itertools.count()
+MEMORY_LIMIT = "1GB"  # a query's working memory: a cross join of everything fails, cleanly
+MAX_ROWS = 1_000_000  # a result larger than any question's answer is refused, not collected
+
+
+def _instance():
+    """A new in-memory DuckDB instance, locked down (opening one costs ~15 ms)."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    # a query reads the tables it is given and nothing else: no files (read_csv,
+    # COPY ... TO, ATTACH), no extensions; and it cannot switch that back on
+    con.execute("SET enable_external_access = false")
+    # the course's tables are small: one thread is faster, and leaves the other
+    # cores to the other students a grader runs side by side
+    con.execute("SET threads = 1")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("SET lock_configuration = true")
+    return con
 
 
 def _base():
-    import duckdb
-
     if not _BASE:
-        con = duckdb.connect(":memory:")
-        # a query reads the tables it is given and nothing else: no files (read_csv,
-        # COPY ... TO, ATTACH), no extensions; and it cannot switch that back on
-        con.execute("SET enable_external_access = false")
-        # the course's tables are small: one thread is faster, and leaves the other
-        # cores to the other students a grader runs side by side
-        con.execute("SET threads = 1")
-        con.execute("SET lock_configuration = true")
-        _BASE.append(con)
+        _BASE.append(_instance())
     return _BASE[0]
 
 
 class Database:
-    """A copy of ``tables`` for one query, in a schema of this process's DuckDB instance,
-    on a connection of its own (its settings die with it).
+    """A copy of ``tables`` for one query, on a connection of its own (its settings die
+    with it).
 
-    A private copy, dropped afterwards, so what the query does never reaches the
-    caller's data or the next query; or, for a query that only reads
-    (``read_only``), a copy shared with the other read-only queries on equal tables."""
+    A query that may write (``read_only`` false) gets a DuckDB instance of its own,
+    closed afterwards: nothing it creates, drops or changes, in any schema, reaches
+    the caller's data or any other query. A query that only reads gets a schema of
+    this process's shared instance, holding a copy shared with the other read-only
+    queries on equal tables."""
 
     def __init__(self, tables: Tables, read_only: bool = False):
         key = _content_key(tables) if read_only else None
-        self.con = _base().cursor()
         self.private = key is None
+        self.instance = _instance() if self.private else None
+        self.con = self.instance.cursor() if self.private else _base().cursor()
         if key is not None and key in _SHARED:
             _SHARED.move_to_end(key)
             self.schema = _SHARED[key]
@@ -113,8 +129,8 @@ class Database:
 
     def close(self) -> None:
         self.con.close()
-        if self.private:
-            _drop(self.schema)
+        if self.instance is not None:
+            self.instance.close()
 
 
 _SHARED: collections.OrderedDict[tuple, str] = collections.OrderedDict()  # content -> schema
@@ -219,7 +235,10 @@ def _numbered(query: str, line_no: int | None, column: int | None, width: int) -
     return "\n".join(out)
 
 
-@checks.learner_side(always=True)  # the query is the learner's code: it runs in their sandbox
+# Not learner-side: under ``mlinterview grade`` a hidden test runs the learner's query
+# here, in the grader. The query is only text (fetched from the kernel as data), and
+# DuckDB is locked down (no files, no extensions, a memory limit, an interrupt);
+# running it in the learner's process would let their code forge its result.
 def run(query: str, tables: Tables, *, what: str | None = None,
         budget_seconds: float | None = 20) -> pd.DataFrame:
     """The result of ``query`` on a database holding ``tables``, as a DataFrame: a fresh
@@ -247,7 +266,7 @@ def run(query: str, tables: Tables, *, what: str | None = None,
     try:
         if timer:
             timer.start()
-        return con.execute(query.lstrip()).df()
+        return _collect(con.execute(query.lstrip()), w)
     except duckdb.InterruptException:
         raise checks.TooSlow(f"{w}: the query ran longer than {budget_seconds:g} s; look for a "
                              f"join without a condition (a cross join)") from None
@@ -257,6 +276,20 @@ def run(query: str, tables: Tables, *, what: str | None = None,
         if timer:
             timer.cancel()
         con.close()
+
+
+def _collect(result, w: str) -> pd.DataFrame:
+    """The result as one DataFrame, read in chunks and refused past ``MAX_ROWS`` rows."""
+    chunks = [result.fetch_df_chunk(64)]  # 64 vectors of 2,048 rows
+    rows = len(chunks[0])
+    while len(chunks[-1]):
+        if rows > MAX_ROWS:
+            raise CheckFailed(f"{w}: the query returns more than {MAX_ROWS:,} rows; no "
+                              f"question's answer is that large (a join without a condition?)")
+        chunks.append(result.fetch_df_chunk(64))
+        rows += len(chunks[-1])
+    full = [c for c in chunks if len(c)] or chunks[:1]
+    return full[0] if len(full) == 1 else pd.concat(full, ignore_index=True)
 
 
 def check_query(query: str, tables: Tables, expected: pd.DataFrame, *, what: str | None = None,
