@@ -83,7 +83,8 @@ def learner_side(func: Callable | None = None, *, always: bool = False) -> Calla
     sandboxed process and only its result crosses back.
 
     ``always=True``: run there even when every argument is plain data,
-    because one of them *is* the learner's code (a SQL query, say).
+    because one of them *is* the learner's code (Python source, say; not a SQL
+    query, which :func:`mlinterview.sql.run` runs safely in the grader).
     """
     if func is None:
         return lambda f: learner_side(f, always=always)
