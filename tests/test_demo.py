@@ -125,9 +125,11 @@ def test_hostile_student_is_a_safe_fixture_or_the_generic_answer(tmp_path):
     assert lost[demo.HOSTILE] == sum(points[g] for g in fixture.loses)
     assert lost["demo_blank"] == sum(points.values()) and lost["demo_full"] == 0
 
-    # an assignment with no hostile fixture: the generic answer in its first answer cell
+    # an assignment with none of the safe hostile fixtures: the generic answer in its
+    # first answer cell
     aid = "m06_sql_duckdb"
-    assert not (ROOT / "tests" / "fixtures" / "hostile" / aid).exists()
+    assert [p for name in demo.SAFE_HOSTILE_FIXTURES
+            for p in (ROOT / "tests" / "fixtures" / "hostile" / aid).glob(f"*/{name}.py")] == []
     lost = demo.lay_out(root, aid)
     for nb_name in submissions.notebooks_of(root, aid):
         nb = nbformat.read(root / "submitted" / demo.HOSTILE / aid / f"{nb_name}.ipynb", 4)
