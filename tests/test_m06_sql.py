@@ -229,6 +229,23 @@ def test_a_runaway_query_is_interrupted():
                 {}, budget_seconds=0.5)
 
 
+def test_under_the_cohort_grader_a_query_stops_at_the_test_cells_time_limit(monkeypatch):
+    """The hidden tests run the learner's queries in the grader: the test cell's limit
+    bounds them all, as the kernel's interrupt would under stock nbgrader."""
+    import time
+
+    runaway = "SELECT SUM(a.range * b.range) FROM range(10000000) AS a, range(100000) AS b"
+    monkeypatch.setattr(checks, "_cell_deadline", time.monotonic() + 0.5)
+    start = time.monotonic()
+    with pytest.raises(checks.TooSlow, match="test cell's time limit"):
+        sql.run(runaway, {}, budget_seconds=20)
+    assert time.monotonic() - start < 10  # not the query's own 20 s
+    with pytest.raises(checks.TooSlow, match="reached before it ran"):
+        sql.run("SELECT 1 AS a", {})
+    monkeypatch.setattr(checks, "_cell_deadline", time.monotonic() + 60)
+    assert sql.run("SELECT 1 AS a", {})["a"].tolist() == [1]
+
+
 # --------------------------------------------------------------------------- sql: comparing results
 
 

@@ -69,6 +69,9 @@ __all__ = [
 # (``mlinterview grade``): ``runner(func, args, kwargs)`` runs ``func`` there.
 # None (stock nbgrader, self-study): everything runs here, in the kernel.
 _learner_side_runner: Callable[[Callable, tuple, dict], Any] | None = None
+# under ``mlinterview grade``: the test cell's time limit (time.monotonic()), which work the
+# grader does on the learner's behalf (running their SQL query) must not outlast
+_cell_deadline: float | None = None
 
 
 def learner_side(func: Callable | None = None, *, always: bool = False) -> Callable:

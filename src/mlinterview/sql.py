@@ -39,6 +39,7 @@ import itertools
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -261,14 +262,20 @@ def run(query: str, tables: Tables, *, what: str | None = None,
     if not statements or statements[-1].type != duckdb.StatementType.SELECT:
         raise CheckFailed(f"{w}: the query returns no rows (its last statement is not a "
                           f"SELECT); end it with the SELECT that answers the question")
+    cell_left = None if checks._cell_deadline is None else checks._cell_deadline - time.monotonic()
+    if cell_left is not None and cell_left <= 0:
+        raise checks.TooSlow(f"{w}: the test cell's time limit was reached before it ran")
+    limits = [b for b in (budget_seconds, cell_left) if b]
+    budget = min(limits) if limits else None
     con = connect(tables, read_only=all(s.type == duckdb.StatementType.SELECT for s in statements))
-    timer = threading.Timer(budget_seconds, con.interrupt) if budget_seconds else None
+    timer = threading.Timer(budget, con.interrupt) if budget else None
     try:
         if timer:
             timer.start()
         return _collect(con.execute(query.lstrip()), w)
     except duckdb.InterruptException:
-        raise checks.TooSlow(f"{w}: the query ran longer than {budget_seconds:g} s; look for a "
+        cut = "the test cell's time limit" if budget != budget_seconds else f"{budget:g} s"
+        raise checks.TooSlow(f"{w}: the query ran longer than {cut}; look for a "
                              f"join without a condition (a cross join)") from None
     except duckdb.Error as exc:
         raise CheckFailed(format_error(query, str(exc), what=w)) from None

@@ -682,14 +682,15 @@ def _error_output(exc: BaseException, name: str) -> nbformat.NotebookNode:
 def _grader_hooks(checks, server: TestServer):
     """``checks`` runs learner-side helpers in the kernel, and a time budget also
     forgives the kernel's waits for a busy CPU (not only this process's)."""
-    saved = checks._learner_side_runner, checks._budget_threads
+    saved = checks._learner_side_runner, checks._budget_threads, checks._cell_deadline
     checks._learner_side_runner = server.run_learner_side
     kernel = server.kernel
     checks._budget_threads = lambda: (kernel.pid,) if kernel.pid else ()
+    checks._cell_deadline = server.deadline  # work done here (a SQL query) stops there too
     try:
         yield
     finally:
-        checks._learner_side_runner, checks._budget_threads = saved
+        checks._learner_side_runner, checks._budget_threads, checks._cell_deadline = saved
 
 
 def run_test_cell(source: str, grade_id: str, kernel: Kernel, count: int,
