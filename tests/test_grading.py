@@ -636,7 +636,7 @@ def test_warm_imports_what_the_notebooks_import():
 
 
 FORK_AFTER_OPENMP = """
-import os, signal, sys
+import contextlib, os, signal, sys
 import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
 from mlinterview.grading import runner
@@ -648,7 +648,7 @@ def vote():  # brute-force k-NN: scikit-learn's OpenMP reduction
     KNeighborsClassifier(n_neighbors=5, algorithm="brute").fit(X, y).predict(grid)
 
 vote()  # the grader's process has used OpenMP with 2 threads (a test run, a notebook)
-guard = runner.one_thread if sys.argv[1] == "guarded" else __import__("contextlib").nullcontext
+guard = runner.one_thread if sys.argv[1] == "guarded" else contextlib.nullcontext
 with guard():
     pid = os.fork()  # as the worker pool, and then each kernel, fork
     if pid == 0:

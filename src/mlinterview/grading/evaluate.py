@@ -889,8 +889,7 @@ class Grader:
         result.notebook = nbformat.writes(nb)
         return result, lost
 
-    def _restart(self, kernel: Kernel, ran: list[str], deadline: float,
-                 notes: list[str] | None = None) -> None:
+    def _restart(self, kernel: Kernel, ran: list[str], deadline: float, notes: list[str]) -> None:
         """A fresh kernel with the ordinary cells that ran before replayed in order. A cell
         that loses the kernel again is tried once more from a fresh start (a busy machine
         can make a start slow), then left out, and the replay begins again without it, so
@@ -909,9 +908,8 @@ class Grader:
                     failures[source] = failures.get(source, 0) + 1
                     if failures[source] > 1:
                         ran.remove(source)
-                        if notes is not None:
-                            notes.append(f"after a restart, ordinary cell {i + 1} lost the kernel "
-                                         f"twice while replayed and was left out ({exc})")
+                        notes.append(f"after a restart, ordinary cell {i + 1} lost the kernel "
+                                     f"twice while replayed and was left out ({exc})")
                     break
             else:
                 return

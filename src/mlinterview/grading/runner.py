@@ -240,7 +240,8 @@ def grade(root: Path, aid: str, workers: int | None = None, students: list[str] 
         return _grade(root, aid, workers, students, out, cell_timeout, submission_timeout)
 
 
-def _grade(root, aid, workers, students, out, cell_timeout, submission_timeout) -> Summary:
+def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None, out,
+           cell_timeout: float | None, submission_timeout: float | None) -> Summary:
     import multiprocessing
 
     from nbgrader.api import Gradebook, MissingEntry
@@ -316,7 +317,8 @@ def _grade(root, aid, workers, students, out, cell_timeout, submission_timeout) 
             batch = todo or [alone.pop(0)]
             for job in batch:
                 started[job] = 0
-            cut = _run_pool(ctx, workers if todo else 1, (settings, counter, started),
+            cut = _run_pool(ctx, workers if todo else 1,
+                            (settings, sandbox.FIRST_UID, counter, started),
                             [(job, jobs[job][0], aid, notebooks, jobs[job][1]) for job in batch],
                             finish)
             begun = [job for job in cut if started[job]]
@@ -335,16 +337,14 @@ def _grade(root, aid, workers, students, out, cell_timeout, submission_timeout) 
 
 
 def _run_pool(ctx, workers: int, initargs: tuple, batch: list[tuple], finish) -> list[int]:
-    """Grade a batch of jobs in one pool and pass each answer to ``finish``; returns the
-    jobs left unanswered when a worker died and broke the pool."""
+    """Grade a batch of jobs in one pool (its workers made by ``_init_worker(*initargs)``)
+    and pass each answer to ``finish``; returns the jobs left unanswered when a worker
+    died and broke the pool."""
     from concurrent.futures.process import BrokenProcessPool
 
-    from . import sandbox
-
-    settings, counter, started = initargs
     cut = []
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(settings, sandbox.FIRST_UID, counter, started)) as pool:
+                             initargs=initargs) as pool:
         futures = {pool.submit(_grade_job, *args): args[0] for args in batch}
         for future in as_completed(futures):
             job = futures[future]
