@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import checks, datasets
+from .. import datasets
 from ..checks import Case, CheckFailed, array_close, frame_equal, show
 
 SHIPPED_NAME = "m05_customers/customers_raw.csv"
@@ -804,11 +804,13 @@ def preprocessor_reference(numeric: list[str], categorical: list[str]) -> Prepro
     return PreprocessorExpectation(tuple(numeric), tuple(categorical))
 
 
-@checks.learner_side
 def fit_transform_outputs(estimator, train: pd.DataFrame, test: pd.DataFrame):
     """A clone of ``estimator`` fitted on ``train``: its transform of train and of test, dense.
 
-    Runs where the learner's estimator lives (see :func:`mlinterview.checks.learner_side`).
+    Under ``mlinterview grade`` this runs in the grader and ``estimator`` is a proxy: the
+    clone (the estimator's own ``__sklearn_clone__``), ``fit`` and ``transform`` run in the
+    learner's process, and only their arrays come back, so a learner's process that rewrites
+    this helper or ``clone`` changes nothing here.
     """
     from sklearn.base import clone
 
@@ -822,7 +824,8 @@ def fit_transform_outputs(estimator, train: pd.DataFrame, test: pd.DataFrame):
 def preprocessor_matches(actual, expected: PreprocessorExpectation, *, what: str | None = None) -> None:
     """Fitted on train, the learner's estimator transforms train and test as the hand chain."""
     w = what or "make_preprocessor"
-    if not (hasattr(actual, "fit") and hasattr(actual, "transform")):
+    if not (hasattr(actual, "fit") and hasattr(actual, "transform")
+            and hasattr(actual, "__sklearn_clone__")):
         raise CheckFailed(f"{w}: Part 12 returns an unfitted scikit-learn estimator with fit and "
                           f"transform (a ColumnTransformer or Pipeline), got {type(actual).__name__}")
     numeric, categorical = list(expected.numeric), list(expected.categorical)

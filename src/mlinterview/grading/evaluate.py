@@ -377,6 +377,12 @@ def _rebuild_exception(names, text) -> BaseException:
     return wire.rebuild_exception(names, text)
 
 
+# dunder methods through which a library asks an object to act for itself, so a proxy
+# forwards them (``sklearn.base.clone`` calls ``__sklearn_clone__``); every other dunder
+# lookup (pickle's, copy's, NumPy's) stays here and finds nothing
+PROTOCOL_METHODS = frozenset({"__sklearn_clone__"})
+
+
 class RemoteObject:
     """A learner object that stays in the kernel."""
 
@@ -388,7 +394,7 @@ class RemoteObject:
         object.__setattr__(self, "_type_name", type_name)
 
     def __getattr__(self, name):
-        if name.startswith("__"):
+        if name.startswith("__") and name not in PROTOCOL_METHODS:
             raise AttributeError(name)
         return _value(self._server.ask(("getattr", self._id, name)))
 
