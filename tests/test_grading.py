@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import json
@@ -596,7 +597,7 @@ class _FlakyKernel:
     def start(self):
         self.starts += 1
 
-    def run(self, source, count, timeout):
+    def run(self, source, count, timeout, limit=None):
         if self.lose.get(source, 0) > 0:
             self.lose[source] -= 1
             raise evaluate.KernelLost("lost")
@@ -677,6 +678,58 @@ def test_a_process_forked_after_openmp_was_used_does_not_hang(mode):
         pytest.skip("this machine's OpenMP survives a fork: the guard is not needed here")
     # the child finishes under the guard, and hangs until its alarm (SIGALRM) without it
     assert code == ("0" if mode == "guarded" else f"-{signal.SIGALRM}")
+
+
+CELL_ON_A_SHARED_CPU = """
+import os, signal, sys, time
+from mlinterview import checks
+from mlinterview.grading import evaluate, sandbox
+
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # this process, the kernel and
+rival = os.fork()                                         # a rival share one CPU
+if rival == 0:
+    signal.alarm(120)
+    while True:
+        pass
+if sys.argv[1] == "wall":
+    checks._BUDGET_WAIT_CAP = 1  # forgive nothing: the cell limit as stock's, wall time
+root = evaluate.Path(sys.argv[2])
+settings = evaluate.Settings(course_root=root, db_url="sqlite://", data_dir=root / "data")
+grader = evaluate.Grader(settings, sandbox.FIRST_UID + 90)
+kernel = evaluate.Kernel(settings, {}, grader.uid, grader.shell, grader.plan,
+                         grader.private_mounts)
+try:
+    kernel.start()
+    start = time.monotonic()
+    outputs = kernel.run("import time\\nt = time.process_time()\\n"
+                         "while time.process_time() - t < 0.6:\\n    pass\\nprint('done')", 1, 1.0)
+    wall = time.monotonic() - start
+finally:
+    kernel.remove()
+    os.kill(rival, signal.SIGKILL)
+errors = [o["evalue"] for o in outputs if o["output_type"] == "error"]
+texts = [o.get("text", "") for o in outputs if o["output_type"] == "stream"]
+print(repr((round(wall, 2), errors, texts)))
+"""
+
+
+@pytest.mark.parametrize("mode", ["forgiving", "wall"])
+def test_a_cell_limit_does_not_count_waits_for_a_cpu_other_kernels_keep_busy(mode):
+    """A cell needing 0.6 s of CPU under a 1 s limit, on a CPU it shares with a busy rival
+    (as when workers outnumber cores): it takes about 1.2 s of wall time. The cell limit
+    forgives the time the kernel waited for the CPU (as budgets do), so it finishes;
+    counting wall time alone, as stock nbgrader does, it is interrupted."""
+    if not os.path.exists("/proc/thread-self/schedstat"):
+        pytest.skip("no run-queue figures on this machine: limits are wall time")
+    run = subprocess.run([sys.executable, "-c", CELL_ON_A_SHARED_CPU, mode, str(ROOT)],
+                         capture_output=True, text=True, timeout=180, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    wall, errors, texts = ast.literal_eval(run.stdout.strip().splitlines()[-1])
+    assert wall > 1.0, "the rival did not share the CPU: the test shows nothing"
+    if mode == "forgiving":
+        assert errors == [] and texts == ["done\n"]
+    else:
+        assert texts == [] and "longer than 1 s" in errors[-1]
 
 
 def test_a_worker_that_dies_or_hangs_costs_only_its_own_submission(course_copy, monkeypatch, capfd):

@@ -39,7 +39,6 @@ import itertools
 import re
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -262,7 +261,7 @@ def run(query: str, tables: Tables, *, what: str | None = None,
     if not statements or statements[-1].type != duckdb.StatementType.SELECT:
         raise CheckFailed(f"{w}: the query returns no rows (its last statement is not a "
                           f"SELECT); end it with the SELECT that answers the question")
-    cell_left = None if checks._cell_deadline is None else checks._cell_deadline - time.monotonic()
+    cell_left = checks.seconds_left(checks._cell_deadline)
     if cell_left is not None and cell_left <= 0:
         raise checks.TooSlow(f"{w}: the test cell's time limit was reached before it ran")
     limits = [b for b in (budget_seconds, cell_left) if b]
