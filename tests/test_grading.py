@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -299,6 +300,68 @@ def test_hostile_submissions_gain_nothing_and_cost_only_what_they_touch(tmp_path
         printed = "".join(o.get("text", "") for c in escape.cells if c.cell_type == "code"
                           for o in c.outputs if o.output_type == "stream")
         assert "[] {}" in printed, printed[:500]  # nothing escaped, no grading variable seen
+
+
+GRADE_AS_GIVEN_USER = """
+import json, sys
+from pathlib import Path
+from mlinterview.grading import runner
+
+summary = runner.grade(Path(sys.argv[1]), sys.argv[2], workers=2, cell_timeout=15,
+                       submission_timeout=300)
+print(json.dumps([summary.graded, summary.problems, summary.missing_protections]))
+"""
+
+
+def test_without_root_a_user_namespace_gives_the_kernels_the_same_walls(tmp_path):
+    """An instructor grading on their own laptop is not root. The kernels then get their
+    namespaces from a user namespace of their own (as bubblewrap does), and the escape
+    fixture (read source/, write the gradebook and other students' work, use the network,
+    leave a process behind) still gains nothing. Only the separate user id is missing."""
+    from conftest import scratch_course
+
+    setpriv, unshare, nobody = shutil.which("setpriv"), shutil.which("unshare"), "65534"
+    if os.geteuid() != 0 or setpriv is None or unshare is None:
+        pytest.skip("needs root (to become an ordinary user), setpriv and unshare")
+    as_nobody = [setpriv, "--reuid", nobody, "--regid", nobody, "--clear-groups"]
+    machine = subprocess.run([*as_nobody, unshare, "--user", "--map-root-user", "--net", "--mount",
+                              "--pid", "--ipc", "--fork", "true"], capture_output=True, timeout=60,
+                             check=False)
+    if machine.returncode != 0:  # util-linux's own try, independent of the code under test
+        pytest.skip(f"this machine gives ordinary users no namespaces: {machine.stderr[-300:]}")
+    as_nobody.append(sys.executable)
+    probe = subprocess.run([*as_nobody, "-c", "from mlinterview.grading import sandbox\n"
+                            "print('\\n'.join(sandbox.probe()))"],
+                           capture_output=True, text=True, timeout=60, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"this Python cannot run as an ordinary user: {probe.stderr[-300:]}")
+    assert not [line for line in probe.stdout.splitlines() if line.startswith("no ")], probe.stdout
+    home = Path(tempfile.mkdtemp(prefix="mlinterview-not-root-"))  # reachable by nobody
+    try:
+        (home / "course").mkdir()
+        root = scratch_course(home / "course")
+        fixtures = [submissions.load_fixture(HOSTILE / AID / NB / "escape_sandbox.py")]
+        assert stock.nbgrader(root, "generate_assignment", AID, "--force").returncode == 0
+        cohort = _hostile_cohort(root, AID, NB, fixtures)
+        before = _tree_digest(root / "submitted")
+        subprocess.run(["chown", "-R", f"{nobody}:{nobody}", str(home)], check=True)
+        run = subprocess.run([*as_nobody, "-c", GRADE_AS_GIVEN_USER, str(root), AID],
+                             capture_output=True, text=True, timeout=600, check=False,
+                             cwd=root, env={**os.environ, "HOME": str(home)})
+        assert run.returncode == 0, run.stderr[-3000:]
+        graded, problems, missing = json.loads(run.stdout.strip().splitlines()[-1])
+        assert sorted(graded) == sorted(cohort), problems
+        assert missing == [probe.stdout.strip()]
+        assert missing[0].startswith("not root: kernels run as the instructor's user (inside")
+        assert _tree_digest(root / "submitted") == before
+        wrong = _wrong_scores(root, AID, NB, fixtures)
+        assert not wrong, "\n".join(wrong)
+        escape = nbformat.read(root / "autograded" / "escape_sandbox" / AID / f"{NB}.ipynb", 4)
+        printed = "".join(o.get("text", "") for c in escape.cells if c.cell_type == "code"
+                          for o in c.outputs if o.output_type == "stream")
+        assert "[] {}" in printed, printed[:500]  # nothing escaped, no grading variable seen
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 KNOWN_LIMITS = ROOT / "tests" / "fixtures" / "known_limits"

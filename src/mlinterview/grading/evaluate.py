@@ -128,13 +128,13 @@ class Kernel:
             try:
                 ours.close()
                 os.close(r)
-                missing = sandbox.enter_namespaces()
+                missing, userns = sandbox.enter_namespaces()
                 pid = os.fork()
                 if pid == 0:
                     os.close(w)
                     try:
                         sandbox.confine(self.plan, self.files, self.uid, self.settings.limits,
-                                        "mount" not in missing, (theirs.fileno(),))
+                                        "mount" not in missing, (theirs.fileno(),), userns)
                         kernel_side.serve(theirs, self.shell)
                     finally:
                         os._exit(70)

@@ -16,8 +16,13 @@ Entered by a freshly forked process, before any learner code runs:
   ``/dev/null``, and an unprivileged user id of its own (so its process limit
   is not shared with other kernels and it cannot signal the grader).
 
-Where a protection cannot be had (not root, namespaces disabled), the kernel
-still runs and :func:`probe` names what is missing, so the grader can say it.
+Not root, the namespaces come from a user namespace of the kernel's own
+(:func:`enter_user_namespace`, where the machine lets ordinary users make one);
+after its mounts the kernel moves into a nested one (:func:`leave_power`), so
+it cannot undo them. The separate user id is then what is missing.
+
+Where a protection cannot be had (namespaces disabled), the kernel still runs
+and :func:`probe` names what is missing, so the grader can say it.
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x8000000, 0x20000000, 0x40000000
+CLONE_NEWUSER = 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+MS_NOEXEC, MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 8, 1024, 2048, 1 << 21
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 # where the folders to expose wait while everything else is covered: under /dev,
@@ -121,19 +128,24 @@ def _under(path: str, folder: str) -> bool:
 def _cover(plan: Plan) -> None:
     """Hide ``plan.hide`` behind empty tmpfs, mounting ``plan.expose`` back read-only."""
     mount(None, "/", None, MS_REC | MS_PRIVATE, None)
-    stage = f"{STAGE_PARENT}/.mlinterview-stage-{os.getpid()}-{secrets.token_hex(3)}"
-    os.makedirs(stage)
-    mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700")
     needed = [e for e in plan.expose if any(_under(e, h) for h in plan.hide)]
     # keep only outermost exposures
     needed = [e for e in needed if not any(o != e and _under(e, o) for o in needed)]
     needed += [s for s in plan.share if any(_under(s, h) for h in plan.hide)]
-    staged = {}
-    for i, path in enumerate(needed):
-        spot = f"{stage}/{i}"
-        os.mkdir(spot)
-        mount(path, spot, None, MS_BIND | MS_REC, None)
-        staged[path] = spot
+    staged, handles, stage = {}, [], None
+    if os.access(STAGE_PARENT, os.W_OK):  # root: each folder bound in a stage while covering
+        stage = f"{STAGE_PARENT}/.mlinterview-stage-{os.getpid()}-{secrets.token_hex(3)}"
+        os.makedirs(stage)
+        mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700")
+        for i, path in enumerate(needed):
+            spot = f"{stage}/{i}"
+            os.mkdir(spot)
+            mount(path, spot, None, MS_BIND | MS_REC, None)
+            staged[path] = spot
+    else:  # in a user namespace, nowhere to make a stage: each folder held open instead
+        for path in needed:
+            handles.append(os.open(path, os.O_PATH | os.O_CLOEXEC))
+            staged[path] = f"/proc/self/fd/{handles[-1]}"
     # outer folders first, so an inner hidden folder is covered inside the outer tmpfs
     outer = [h for h in plan.hide if not any(o != h and _under(h, o) for o in plan.hide)]
     for folder in outer:
@@ -142,7 +154,8 @@ def _cover(plan: Plan) -> None:
         os.makedirs(path, exist_ok=True)
         mount(spot, path, None, MS_BIND | MS_REC, None)
         writable = 0 if path in plan.share else MS_RDONLY
-        mount(None, path, None, MS_REMOUNT | MS_BIND | writable | MS_NOSUID | MS_NODEV, None)
+        mount(None, path, None,
+              MS_REMOUNT | MS_BIND | writable | MS_NOSUID | MS_NODEV | _kept_flags(path), None)
     # a hidden folder inside an exposed one (the course inside the folder of the venv)
     # was made visible again and needs its own cover; one that is merely inside
     # another hidden folder (a checkout under /tmp) is covered already, and
@@ -151,9 +164,24 @@ def _cover(plan: Plan) -> None:
         inside_exposed = any(_under(folder, e) and folder != e for e in staged)
         if inside_exposed and os.path.isdir(folder):
             mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-    _check(_libc.umount2(stage.encode(), MNT_DETACH), "umount stage")
-    with contextlib.suppress(OSError):
-        os.rmdir(stage)
+    for fd in handles:
+        os.close(fd)
+    if stage is not None:
+        _check(_libc.umount2(stage.encode(), MNT_DETACH), "umount stage")
+        with contextlib.suppress(OSError):
+            os.rmdir(stage)
+
+
+def _kept_flags(path: str) -> int:
+    """The flags of the mount ``path`` is on that a remount must keep: in a user namespace
+    the kernel refuses to drop them (noexec, the atime rule)."""
+    try:
+        have = os.statvfs(path).f_flag
+    except OSError:
+        return 0
+    pairs = ((os.ST_NOEXEC, MS_NOEXEC), (os.ST_NOATIME, MS_NOATIME),
+             (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME))
+    return sum(ms for st, ms in pairs if have & st)
 
 
 def private_mounts() -> bool:
@@ -230,13 +258,18 @@ def probe() -> list[str]:
     if pid == 0:
         os.close(r)
         missing = []
+        userns = os.geteuid() != 0 and enter_user_namespace()
         for flag, name, why in ((CLONE_NEWNET, "network namespace", "student code can use the network"),
                                 (CLONE_NEWNS, "mount namespace", "student code can read the course folder (source/, gradebook, other students)"),
                                 (CLONE_NEWPID, "PID namespace", "processes a student starts may outlive the kernel"),
                                 (CLONE_NEWIPC, "IPC namespace", "student code shares System V IPC with the grader")):
             if _libc.unshare(flag) != 0:
                 missing.append(f"no {name} ({os.strerror(ctypes.get_errno())}): {why}")
-        if os.geteuid() != 0:
+        if userns:
+            missing.append("not root: kernels run as the instructor's user (inside a user "
+                           "namespace of their own), so their processes count against the "
+                           "instructor's process limit")
+        elif os.geteuid() != 0:
             missing.append("not root: kernels run as the instructor's user, not an unprivileged one")
         os.write(w, "\n".join(missing).encode())
         os._exit(0)
@@ -249,29 +282,69 @@ def probe() -> list[str]:
     return [line for line in data.decode().splitlines() if line]
 
 
-def enter_namespaces() -> list[str]:
-    """In the intermediate process: new namespaces for the kernel about to be forked."""
+def _map_self(inner: int, outer_uid: int, outer_gid: int) -> None:
+    """In a user namespace just made: the caller's user and group ids (``outer_*`` in the
+    namespace above) are ``inner`` in it, the only ids it has."""
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{inner} {outer_uid} 1"),
+                       ("gid_map", f"{inner} {outer_gid} 1")):
+        with open(f"/proc/self/{name}", "w") as fh:
+            fh.write(text)
+
+
+def enter_user_namespace() -> bool:
+    """Not root: a user namespace in which this process is root, so that it may make the
+    other namespaces (as bubblewrap and ``unshare -r`` do). It gains no power outside it:
+    files are still reached as the instructor's user, and only what it mounts is changed."""
+    uid, gid = os.geteuid(), os.getegid()
+    try:
+        unshare(CLONE_NEWUSER, "user")
+        _map_self(0, uid, gid)
+    except OSError:
+        return False
+    return True
+
+
+def leave_power(uid: int) -> None:
+    """In a kernel confined from a user namespace (not root): a nested user namespace in
+    which it is ``uid``, an ordinary user. Its capabilities there reach none of the
+    namespaces it was put in, so it cannot undo a mount (make the read-only folders
+    writable, uncover the course)."""
+    unshare(CLONE_NEWUSER, "user (nested)")
+    _map_self(uid, 0, 0)
+
+
+def enter_namespaces() -> tuple[list[str], bool]:
+    """In the intermediate process: new namespaces for the kernel about to be forked;
+    (those that could not be made, whether a user namespace of our own was needed)."""
     missing = []
+    userns = os.geteuid() != 0 and enter_user_namespace()
     for flag, name in ((CLONE_NEWPID, "pid"), (CLONE_NEWNET, "net"), (CLONE_NEWNS, "mount"),
                        (CLONE_NEWIPC, "ipc")):
         try:
             unshare(flag, name)
         except SandboxError:
             missing.append(name)
-    return missing
+    return missing, userns
 
 
 def confine(plan: Plan, files: dict[str, bytes], uid: int, limits: Limits,
-            mounts: bool, keep_fds: tuple[int, ...]) -> str:
-    """In the kernel process, before learner code: lock it in; return its working folder."""
+            mounts: bool, keep_fds: tuple[int, ...], userns: bool = False) -> str:
+    """In the kernel process, before learner code: lock it in; return its working folder.
+
+    ``userns``: not root, in a user namespace of our own (:func:`enter_user_namespace`)."""
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getpid() != 1:
         os.setsid()
+    vm = _mapped_bytes()  # before /proc is replaced
     if mounts:
         _cover(plan)
         if os.getpid() == 1:  # a PID namespace of our own: a /proc that shows only it
-            with contextlib.suppress(SandboxError):
+            try:
                 mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV, None)
+            except SandboxError:
+                if userns:  # the instructor's processes, same user: their /proc/<pid>/root
+                    # would lead out of the mount namespace. No /proc at all, then
+                    mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0555")
     # the kernel's own scratch space: a folder of its own, not all of /tmp, which
     # may hold the exposed environment (a checkout under /tmp with its .venv)
     home = os.path.join(tempfile.gettempdir(), ".mlinterview-kernel")
@@ -285,7 +358,7 @@ def confine(plan: Plan, files: dict[str, bytes], uid: int, limits: Limits,
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "wb") as fh:
             fh.write(data)
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and not userns:
         for dirpath, _, names in os.walk(work):
             os.chown(dirpath, uid, uid)
             for n in names:
@@ -294,8 +367,10 @@ def confine(plan: Plan, files: dict[str, bytes], uid: int, limits: Limits,
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     _close_except((*keep_fds, devnull))
-    _rlimits(limits)
-    if os.geteuid() == 0:
+    _rlimits(limits, vm)
+    if userns:
+        leave_power(uid)
+    elif os.geteuid() == 0:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
@@ -323,14 +398,17 @@ def _close_except(keep: tuple[int, ...]) -> None:
     os.closerange(low, 65536)
 
 
-def _rlimits(limits: Limits) -> None:
-    vm = 0
+def _mapped_bytes() -> int:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmSize:"):
-                vm = int(line.split()[1]) * 1024
+                return int(line.split()[1]) * 1024
     except OSError:
         pass
+    return 0
+
+
+def _rlimits(limits: Limits, vm: int) -> None:
     mb = 1024 * 1024
     settings = [(resource.RLIMIT_AS, vm + limits.memory_mb * mb),
                 (resource.RLIMIT_CPU, limits.cpu_seconds),
