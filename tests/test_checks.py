@@ -621,7 +621,7 @@ class TestBudgetUnderContention:
             _burn_cpu(0.3)
             return n * n
 
-        monkeypatch.setattr(checks, "_runqueue_seconds", lambda threads=None: 0.0)
+        monkeypatch.setattr(checks, "_runqueue_seconds", lambda *args: 0.0)
         with pytest.raises(TooSlow):
             checks.expect("fits", [Case.of(3, label="large n")], reference=_square,
                           budget_seconds=1.0, namespace={"fits": fits})

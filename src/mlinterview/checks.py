@@ -70,10 +70,9 @@ __all__ = [
 # (``mlinterview grade``): ``runner(func, args, kwargs)`` runs ``func`` there.
 # None (stock nbgrader, self-study): everything runs here, in the kernel.
 _learner_side_runner: Callable[[Callable, tuple, dict], Any] | None = None
-# under ``mlinterview grade``: the test cell's time limit (a WaitForgivingDeadline, or a
-# time.monotonic()), which work the grader does on the learner's behalf (running their SQL
-# query) must not outlast
-_cell_deadline: Any = None
+# under ``mlinterview grade``: the test cell's time limit (a WaitForgivingDeadline), which
+# work the grader does on the learner's behalf (running their SQL query) must not outlast
+_cell_deadline: WaitForgivingDeadline | None = None
 
 
 def learner_side(func: Callable | None = None, *, always: bool = False) -> Callable:
@@ -812,10 +811,10 @@ _BUDGET_WAIT_CAP = 10  # a budget stretches to at most this many times its lengt
 _budget_threads: Callable[[], Iterable[int]] | None = None
 
 
-def _runqueue_seconds(threads: Iterable[int] | None = None) -> float:
-    """Seconds this thread, and ``threads`` (default: the grader's learner threads),
-    waited for a CPU."""
-    paths = ["/proc/thread-self/schedstat"]
+def _runqueue_seconds(threads: Iterable[int] | None = None, me: int | None = None) -> float:
+    """Seconds this thread (or this process's thread ``me``), and ``threads`` (default: the
+    grader's learner threads), waited for a CPU."""
+    paths = [f"/proc/self/task/{me}/schedstat" if me else "/proc/thread-self/schedstat"]
     if threads is None and _budget_threads is not None:
         with suppress(Exception):
             threads = tuple(_budget_threads())
@@ -836,7 +835,8 @@ class WaitForgivingDeadline:
     ``_BUDGET_WAIT_CAP`` times its length, and never past ``limit`` (time.monotonic()).
 
     Both a budget and, under ``mlinterview grade``, a cell's time limit are one of these,
-    so neither fails an answer because the grader ran other students beside it.
+    so neither fails an answer because the grader ran other students beside it. "This
+    thread" is the one that made it, whichever thread asks (a watchdog timer, say).
     """
 
     def __init__(self, seconds: float, threads: Iterable[int] | None = None, *,
@@ -844,7 +844,8 @@ class WaitForgivingDeadline:
         self.seconds, self.limit = seconds, limit
         self.threads = None if threads is None else tuple(threads)
         self.start = time.monotonic()
-        self._waited_before = _runqueue_seconds(self.threads)
+        self._me = threading.get_native_id()
+        self._waited_before = _runqueue_seconds(self.threads, self._me)
         self.forgiven = 0.0  # seconds of waiting already added
 
     def at(self) -> float:
@@ -855,21 +856,12 @@ class WaitForgivingDeadline:
         """Seconds left; once none are, first moved back by the waits not yet forgiven."""
         left = self.at() - time.monotonic()
         if left <= 0:
-            waited = _runqueue_seconds(self.threads) - self._waited_before - self.forgiven
+            waited = _runqueue_seconds(self.threads, self._me) - self._waited_before - self.forgiven
             room = self.seconds * (_BUDGET_WAIT_CAP - 1) - self.forgiven
             if waited > 0.001 and room > 0:
                 self.forgiven += min(waited, room)
                 left = self.at() - time.monotonic()
         return left
-
-
-def seconds_left(deadline: WaitForgivingDeadline | float | None) -> float | None:
-    """What is left of a deadline given as a :class:`WaitForgivingDeadline` or a time.monotonic()."""
-    if deadline is None:
-        return None
-    if isinstance(deadline, WaitForgivingDeadline):
-        return deadline.left()
-    return deadline - time.monotonic()
 
 
 @contextmanager

@@ -47,6 +47,8 @@ from pathlib import Path
 
 import nbformat
 
+from mlinterview.checks import WaitForgivingDeadline
+
 from . import kernel as kernel_side
 from . import sandbox, wire
 
@@ -186,8 +188,6 @@ class Kernel:
             raise
 
     def _run(self, source: str, count: int, timeout: float, limit: float | None) -> list:
-        from mlinterview.checks import WaitForgivingDeadline
-
         try:
             wire.send(self.sock, ("run", source, count))
         except OSError:
@@ -246,7 +246,7 @@ def _error(ename: str, evalue: str, tb: list[str] | None = None) -> nbformat.Not
 class TestServer:
     """One test cell's connection to the learner's state (a fork of the kernel)."""
 
-    def __init__(self, kernel: Kernel, deadline, outputs: list):
+    def __init__(self, kernel: Kernel, deadline: WaitForgivingDeadline, outputs: list):
         self.kernel, self.deadline, self.outputs = kernel, deadline, outputs
         self.sock = None
         self.objects: dict[int, RemoteObject] = {}   # one proxy per learner object: `is` works
@@ -712,10 +712,8 @@ def _grader_hooks(checks, server: TestServer):
 
 
 def run_test_cell(source: str, grade_id: str, kernel: Kernel, count: int,
-                  deadline) -> tuple[list, bool]:
-    """Run one test cell here against the learner's state; (outputs, kernel still usable).
-
-    ``deadline``: a :class:`checks.WaitForgivingDeadline` (or a time.monotonic())."""
+                  deadline: WaitForgivingDeadline) -> tuple[list, bool]:
+    """Run one test cell here against the learner's state; (outputs, kernel still usable)."""
     from mlinterview import checks
 
     out = Outputs()
@@ -848,8 +846,6 @@ class Grader:
 
     def _execute(self, nb, name: str, files: dict, deadline: float) -> tuple[NotebookResult, list]:
         from nbgrader import utils
-
-        from mlinterview.checks import WaitForgivingDeadline
 
         kernel = Kernel(self.settings, files, self.uid, self.shell, self.plan, self.private_mounts)
         ran: list[str] = []  # ordinary cells that ran (replayed into a restarted kernel)
