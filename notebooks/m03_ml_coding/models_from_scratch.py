@@ -69,7 +69,7 @@ print("the 3 nearest:", order[:3], "with labels", labels[order[:3]], "-> vote: 1
 # two-feature dataset, k = 5, one panel per metric. Cosine only looks at the
 # angle, so its regions are wedges from the origin.
 
-# %%
+# %% tags=["skip-when-grading"]
 from sklearn.neighbors import KNeighborsClassifier
 
 rng = np.random.default_rng(0)
@@ -320,7 +320,7 @@ rng = np.random.default_rng(1)
 X_gd = rng.normal(size=(100, 2))
 y_gd = X_gd @ np.array([3.0, -2.0]) + 1.0 + 0.1 * rng.normal(size=100)
 
-
+# %% tags=["skip-when-grading"]
 def gd_losses(X, y, lr, n_iters, per_sample=True):
     n = len(X)
     w, b, losses = np.zeros(X.shape[1]), 0.0, []
@@ -433,7 +433,7 @@ checks.expect("fit_linear_regression_gd", cases=m03.linear_regression_gd_cases(s
 # The coefficient paths, from scikit-learn's `Ridge` on data with two nearly
 # equal columns:
 
-# %%
+# %% tags=["skip-when-grading"]
 from sklearn.linear_model import Ridge
 
 rng = np.random.default_rng(2)
@@ -786,6 +786,8 @@ rng = np.random.default_rng(4)
 x1 = rng.normal(size=200)
 y_overlap = (rng.random(200) < expit(2 * x1)).astype(int)
 y_separable = (x1 > 0).astype(int)
+
+# %% tags=["skip-when-grading"]
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
 for y_demo_lr, name in ((y_overlap, "overlapping"), (y_separable, "separable")):
     w, b, losses, norms = 0.0, 0.0, [], []

@@ -60,7 +60,7 @@ from mlinterview.exercises import m03_toolkit
 #
 # The picture: four rounds on three blobs, starting from a poor guess.
 
-# %%
+# %% tags=["skip-when-grading"]
 def lloyd_rounds(X, centroids, n_rounds):
     """The centroids after each round of the loop above (for the picture only)."""
     history = [centroids]
@@ -226,7 +226,7 @@ checks.expect("inertia", cases=m03_toolkit.inertia_cases(seed=305),
 # 0.816, scaled `[-1.22, 0, 1.22]`. A test row 4 becomes (4 − 2)/0.816 = 2.45,
 # not the 0 it would be if "fitted" on itself.
 
-# %%
+# %% tags=["skip-when-grading"]
 rng = np.random.default_rng(1)
 X_train_demo = rng.normal([5, 50], [1, 10], size=(50, 2))
 X_test_demo = rng.normal([7, 50], [1, 10], size=(20, 2))  # the test set has drifted
@@ -519,7 +519,7 @@ checks.expect("r2", cases=m03_toolkit.r2_cases(seed=331), reference=m03_toolkit.
 # (1-based), sum the positives' ranks R; then AUC = (R − n_pos(n_pos+1)/2) /
 # (n_pos · n_neg).
 
-# %%
+# %% tags=["skip-when-grading"]
 y_demo = np.array([0, 0, 1, 1, 0, 1, 1, 0, 1, 1])
 scores_demo = np.array([1, 2, 2, 3, 3, 3, 4, 1, 4, 2])  # integer scores: many ties
 order = np.argsort(-scores_demo, kind="stable")
@@ -623,9 +623,9 @@ checks.expect("roc_auc", cases=m03_toolkit.roc_auc_cases(seed=341), reference=m0
 # %%
 fig, ax = plt.subplots(figsize=(7, 2.2))
 for row, shuffle in enumerate([False, True]):
-    order = np.random.default_rng(0).permutation(10) if shuffle else np.arange(10)
+    rows = np.random.default_rng(0).permutation(10) if shuffle else np.arange(10)
     fold_of = np.empty(10, dtype=int)
-    fold_of[order] = np.repeat(np.arange(3), [4, 3, 3])
+    fold_of[rows] = np.repeat(np.arange(3), [4, 3, 3])
     ax.scatter(np.arange(10), np.full(10, row), c=fold_of, s=200, cmap="tab10", vmin=0, vmax=9)
 ax.set_yticks([0, 1], ["shuffle=False", "shuffle=True, seed 0"])
 ax.set_xlabel("row index (colour: the fold that validates it; sizes 4, 3, 3)")
@@ -731,7 +731,7 @@ checks.expect("kfold_indices", cases=m03_toolkit.kfold_shuffle_cases(seed=353),
 # two pure children, weighted Gini 0. Threshold 1.5: left {0} pure, right
 # {0, 1, 1} with Gini 1 − (1/9 + 4/9) = 4/9, weighted 3/4 · 4/9 = 1/3.
 
-# %%
+# %% tags=["skip-when-grading"]
 rng = np.random.default_rng(2)
 x_demo = np.sort(rng.uniform(0, 10, 30))
 y_demo = (x_demo + rng.normal(scale=1.5, size=30) > 5).astype(int)
@@ -872,7 +872,7 @@ checks.expect("best_split", cases=m03_toolkit.best_split_contract_cases(seed=362
 # equal, so P = [0.5, 0.5]; at x = 2, the log ratio is ½(9 − 1) = 4, so
 # P(class 0) = 1 / (1 + e⁻⁴) ≈ 0.982.
 
-# %%
+# %% tags=["skip-when-grading"]
 x_grid = np.linspace(-3, 9, 300)
 fig, ax = plt.subplots(figsize=(6, 3))
 for mean, var, name in [(1, 1, "class 0"), (5, 1, "class 1")]:

@@ -142,7 +142,7 @@ sql.expect_query("CUSTOMER_ORDERS_SQL", datasets=m06.variations(seed=601),
 #
 # **Before**: the rows involved.
 
-# %%
+# %% tags=["skip-when-grading"]
 sql.run("SELECT customer_id, name, referred_by FROM customers", TINY)
 
 # %% [markdown]
@@ -208,7 +208,7 @@ sql.expect_query("REFERRALS_SQL", datasets=m06.variations(seed=602),
 # `x <> NULL` is unknown. Our orders table has guest orders with a NULL
 # `customer_id`...
 
-# %%
+# %% tags=["skip-when-grading"]
 sql.run("""
 SELECT 4 NOT IN (1, 2) AS without_null,
        4 NOT IN (1, 2, NULL) AS with_null,
@@ -278,7 +278,7 @@ sql.expect_query("NEVER_ORDERED_SQL", datasets=m06.variations(seed=603, extra=m0
 # counts the row the left join made up for an empty cell, so it says 1 where
 # the truth is 0. `COUNT(col)` skips NULLs.
 
-# %%
+# %% tags=["skip-when-grading"]
 sql.run("""
 SELECT COUNT(*) AS count_star, COUNT(x) AS count_x
 FROM (VALUES (1), (NULL)) AS t(x)
@@ -352,7 +352,7 @@ sql.expect_query("MONTHLY_ORDERS_SQL", datasets=m06.variations(seed=604),
 # known: certainly not cancelled). Use `IS NULL`, and `IS DISTINCT FROM`
 # (NULL-safe not-equal) or an explicit `OR status IS NULL`.
 
-# %%
+# %% tags=["skip-when-grading"]
 sql.run("""
 SELECT NULL = NULL AS equals_null,
        NULL <> 'cancelled' AS not_equal,
@@ -423,7 +423,7 @@ sql.expect_query("OPEN_GUEST_ORDERS_SQL", datasets=m06.variations(seed=605, extr
 # `ORDER BY ... LIMIT 1 OFFSET 1` returns zero rows, and without `DISTINCT` it
 # returns the top price again when it is tied.
 
-# %%
+# %% tags=["skip-when-grading"]
 display(sql.run("SELECT name, price FROM products ORDER BY price DESC NULLS LAST", TINY))
 sql.run("""
 SELECT (SELECT MAX(x) FROM (VALUES (1)) AS t(x) WHERE x > 5) AS aggregate_of_nothing
@@ -490,7 +490,7 @@ sql.expect_query("SECOND_HIGHEST_PRICE_SQL", datasets=m06.variations(seed=606, e
 # `DENSE_RANK` does not (1, 1, 2). The interviewer's "next rank" means
 # `DENSE_RANK`. Ask which one they want: it is the whole question.
 
-# %%
+# %% tags=["skip-when-grading"]
 sql.run("""
 SELECT total,
        ROW_NUMBER() OVER (ORDER BY total DESC) AS row_number,
@@ -566,7 +566,7 @@ sql.expect_query("ORDER_TOTAL_RANK_SQL", datasets=m06.variations(seed=607),
 # second one is usually kept (`RANK() <= 2`); `ROW_NUMBER` would drop one of
 # them at random. NULL is a group of its own for `PARTITION BY`.
 
-# %%
+# %% tags=["skip-when-grading"]
 sql.run("""
 SELECT p.category, i.product_id, SUM(i.quantity) AS units_sold
 FROM order_items AS i JOIN products AS p ON p.product_id = i.product_id
@@ -648,7 +648,7 @@ sql.expect_query("TOP_PRODUCTS_SQL", datasets=m06.variations(seed=608),
 # of a new streak when the previous day is not yesterday, and number the
 # streaks with a running `SUM` of the marks. Then count days per streak.
 
-# %%
+# %% tags=["skip-when-grading"]
 sql.run("""
 SELECT DISTINCT user_id, CAST(event_time AS DATE) AS day,
        LAG(CAST(event_time AS DATE)) OVER (PARTITION BY user_id ORDER BY event_time) AS previous_event_day
@@ -736,7 +736,7 @@ sql.expect_query("LONGEST_STREAK_SQL", datasets=m06.variations(seed=609),
 # was closed), 7 rows can span two weeks. `RANGE BETWEEN INTERVAL 6 DAYS
 # PRECEDING AND CURRENT ROW` is the last 7 calendar days, whatever is missing.
 
-# %%
+# %% tags=["skip-when-grading"]
 sql.run("""
 SELECT d, x,
        SUM(x) OVER (ORDER BY d ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS last_2_rows,
@@ -815,7 +815,7 @@ sql.expect_query("REVENUE_7D_SQL", datasets=m06.variations(seed=610),
 # categories into the query: it is today's number. `COUNT(DISTINCT category)`
 # ignores NULL, as it should: "no category" is not a category.
 
-# %%
+# %% tags=["skip-when-grading"]
 sql.run("""
 SELECT COUNT(DISTINCT category) AS n_categories,
        COUNT(category) AS n_products_with_a_category,
@@ -891,7 +891,7 @@ sql.expect_query("EVERY_CATEGORY_SQL", datasets=m06.variations(seed=611),
 # keep the running sum's default frame, which gives rows with the same
 # timestamp the same number.
 
-# %%
+# %% tags=["skip-when-grading"]
 sql.run("""
 SELECT user_id, event_time, event_type,
        event_time - LAG(event_time) OVER (PARTITION BY user_id ORDER BY event_time) AS gap
@@ -978,7 +978,7 @@ sql.expect_query("SESSIONS_SQL", datasets=m06.variations(seed=612),
 # step. And every step appears, even with 0 users: start from a table of the
 # steps (`VALUES`) and left join.
 
-# %%
+# %% tags=["skip-when-grading"]
 sql.run("""
 SELECT user_id, list(DISTINCT event_type ORDER BY event_type) AS event_types
 FROM events
@@ -1067,7 +1067,7 @@ sql.expect_query("FUNNEL_SQL", datasets=m06.variations(seed=613),
 # DuckDB has `ASOF LEFT JOIN ... ON a.key = b.key AND a.time >= b.time`; a
 # window over a left join works anywhere.
 
-# %%
+# %% tags=["skip-when-grading"]
 display(sql.run("SELECT order_id, customer_id, ordered_at FROM orders WHERE customer_id IN (1, 2) ORDER BY ordered_at", TINY))
 sql.run("SELECT * FROM customer_features WHERE customer_id IN (1, 2) ORDER BY computed_at", TINY)
 
