@@ -858,3 +858,38 @@ def test_a_worker_that_dies_or_hangs_costs_only_its_own_submission(course_copy, 
     assert "Timeout" in capfd.readouterr().err  # faulthandler's dump: where the worker hung
     assert not (course_copy / "autograded" / "hangs" / AID / runner.MARKER).exists()
     assert _sandbox_processes() == []
+
+
+def _timing_cell(root: Path, student: str):
+    nb = nbformat.read(root / "autograded" / student / AID / f"{NB}.ipynb", as_version=4)
+    return next(c for c in nb.cells if c.cell_type == "code" and "timings = {" in c.source)
+
+
+@pytest.mark.parametrize("plan", ["proved", "every tagged cell left out"])
+def test_a_lesson_plot_is_left_out_only_where_nothing_reads_it(course_copy, monkeypatch, plan):
+    """The timing plot is tagged skip-when-grading. The reference answers read nothing it
+    binds: it is not run, and scores are full. A learner whose answer reads the measured
+    ``timings`` gets it run and keeps full marks; a grader that left it out anyway (the
+    second case) would cost that learner the complexity parts: the fixture can fail."""
+    from mlinterview import cellflow
+
+    if plan != "proved":
+        monkeypatch.setattr(cellflow, "plan", lambda sources, tagged, authored: cellflow.Plan(
+            skip={i for i, s in enumerate(sources) if s in set(tagged)}))
+    fixture = next(fx for fx in submissions.load_fixtures(ROOT, AID, NB)
+                   if fx.name == "reads_the_timing_plot")
+    _generate(course_copy)
+    _hand_in(course_copy, {"reference": submissions.fixture_submission(ROOT, AID, NB, None),
+                           "reads_timings": submissions.fixture_submission(ROOT, AID, NB, fixture)})
+    runner.grade(course_copy, AID, workers=2)
+    scores, points = _scores(course_copy), _points(course_copy)
+    assert scores["reference"] == points
+    assert _timing_cell(course_copy, "reference").outputs[0].text == evaluate.SKIPPED_NOTE
+    timing = _timing_cell(course_copy, "reads_timings")
+    if plan == "proved":
+        assert scores["reads_timings"] == points
+        assert timing.execution_count and any(o.output_type == "display_data" for o in timing.outputs)
+    else:
+        assert timing.outputs[0].text == evaluate.SKIPPED_NOTE
+        assert {k for k, v in scores["reads_timings"].items() if v < points[k]} == \
+            {"complexity_well_formed", "complexity_correct"}

@@ -47,6 +47,8 @@ RULES = {
     "points": "the points in a part's heading equal the sum of its test cells",
     "hints": "every part folds at least two levels of hints in <details> blocks",
     "no-outputs": "committed notebooks carry no outputs or execution counts",
+    "skip-tag": "a cell tagged skip-when-grading is a lesson cell nothing later reads "
+                "(see mlinterview.cellflow)",
 }
 
 
@@ -331,7 +333,26 @@ def lint(nb: nbformat.NotebookNode, path: str) -> list[Problem]:
     for start in answers:
         if not any(h < start for h in heads):
             add("contract", "answer cell is not inside a part heading with '(N points)'", start + 1)
+    _lint_skip_tags(cells, add)
     return problems
+
+
+def _lint_skip_tags(cells, add) -> None:
+    """A ``skip-when-grading`` cell must be one the grader would leave out of the reference
+    answers' own run: otherwise the tag is a promise the grader cannot keep."""
+    from . import cellflow
+
+    code = [(i, c) for i, c in enumerate(cells, start=1) if c.cell_type == "code"]
+    tagged = {i for i, c in code if cellflow.SKIP_TAG in c.get("metadata", {}).get("tags", ())}
+    for i in sorted(tagged):
+        if "nbgrader" in cells[i - 1].metadata:
+            add("skip-tag", "an nbgrader cell cannot be skip-when-grading", i)
+    plan = cellflow.plan([c.source for _, c in code],
+                         [c.source for i, c in code if i in tagged and "nbgrader" not in c.metadata],
+                         [c.source for _, c in code if not _is_answer(c)])
+    for k, (i, _) in enumerate(code):
+        if k in plan.reasons:
+            add("skip-tag", f"tagged skip-when-grading, but the grader runs it: {plan.reasons[k]}", i)
 
 
 def read_ipynb(path: Path, root: Path | None = None) -> nbformat.NotebookNode:

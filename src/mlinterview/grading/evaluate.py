@@ -47,12 +47,15 @@ from pathlib import Path
 
 import nbformat
 
+from mlinterview import cellflow
 from mlinterview.checks import WaitForgivingDeadline
 
 from . import kernel as kernel_side
 from . import sandbox, wire
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+SKIPPED_NOTE = ("(not run while grading: a lesson illustration tagged skip-when-grading, "
+                "and nothing graded reads what it does)\n")
 INTERRUPT_GRACE = 3.0
 # a module a test cell uses by the learner's name for it (``np``, ``tempfile``) is
 # imported here, by its real name: the course's libraries and the standard library
@@ -787,6 +790,7 @@ class Grader:
         self.private_mounts = sandbox.private_mounts()
         from . import memo
 
+        self._lessons: dict = {}
         self.references = memo.install()  # the same seeded cases for every student: computed once
         # what is here now lives as long as the worker: out of the collector's sight, so
         # a kernel forked from it does not copy every page of it the first time it collects
@@ -811,7 +815,7 @@ class Grader:
             except ValueError as exc:
                 results.append(NotebookResult(name, "invalid", str(exc)))
                 continue
-            result, lost = self._execute(nb, name, files, deadline)
+            result, lost = self._execute(nb, name, files, deadline, self._lesson(aid, name))
             missing_protections += lost
             results.append(result)
         for rel in sorted(submitted - {f"{n}.ipynb" for n in notebooks}):
@@ -844,9 +848,31 @@ class Grader:
             raise ValueError(f"{name}.ipynb was refused by nbgrader: {str(exc)[:300]}") from None
         return nb
 
-    def _execute(self, nb, name: str, files: dict, deadline: float) -> tuple[NotebookResult, list]:
+    def _lesson(self, aid: str, name: str) -> tuple[frozenset, frozenset]:
+        """The author's cells of ``source/<aid>/<name>.ipynb``: (the texts tagged
+        ``skip-when-grading``, the texts of every cell that is not an answer)."""
+        path = self.settings.course_root / "source" / aid / f"{name}.ipynb"
+        try:
+            key = (path, path.stat().st_mtime_ns)
+        except OSError:
+            return frozenset(), frozenset()
+        if key not in self._lessons:
+            source = nbformat.read(path, as_version=4)
+            code = [c for c in source.cells if c.cell_type == "code"]
+            self._lessons[key] = (
+                frozenset(c.source for c in code if cellflow.SKIP_TAG in c.metadata.get("tags", ())
+                          and "nbgrader" not in c.metadata),
+                frozenset(c.source for c in code
+                          if not c.metadata.get("nbgrader", {}).get("solution")))
+        return self._lessons[key]
+
+    def _execute(self, nb, name: str, files: dict, deadline: float,
+                 lesson: tuple[frozenset, frozenset] = (frozenset(), frozenset()),
+                 ) -> tuple[NotebookResult, list]:
         from nbgrader import utils
 
+        code = [cell for cell in nb.cells if cell.cell_type == "code"]
+        skip = {id(code[i]) for i in cellflow.plan([c.source for c in code], *lesson).skip}
         kernel = Kernel(self.settings, files, self.uid, self.shell, self.plan, self.private_mounts)
         ran: list[str] = []  # ordinary cells that ran (replayed into a restarted kernel)
         failures: dict[str, str] = {}
@@ -866,6 +892,11 @@ class Grader:
                                            "before this cell ran")]
                     continue
                 timeout = min(self.settings.cell_timeout, left)
+                if id(cell) in skip:  # nothing later depends on it: see mlinterview.cellflow
+                    cell.execution_count = None
+                    cell.outputs = [nbformat.v4.new_output(
+                        "stream", name="stdout", text=SKIPPED_NOTE)]
+                    continue
                 if kernel.broken:
                     self._restart(kernel, ran, deadline, notes)
                 if utils.is_grade(cell) and not utils.is_solution(cell):

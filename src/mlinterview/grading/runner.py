@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"  # 2: lesson illustrations tagged skip-when-grading are not run
 MARKER = ".mlinterview-grade.json"
 _WORKER = None
 _STARTED = None  # shared with the parent: 1 for each job a worker has begun
