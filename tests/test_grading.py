@@ -893,3 +893,18 @@ def test_a_lesson_plot_is_left_out_only_where_nothing_reads_it(course_copy, monk
         assert timing.outputs[0].text == evaluate.SKIPPED_NOTE
         assert {k for k, v in scores["reads_timings"].items() if v < points[k]} == \
             {"complexity_well_formed", "complexity_correct"}
+
+
+def test_an_unreadable_source_notebook_leaves_no_lesson_cell_out(tmp_path):
+    """The grader reads which cells are lesson illustrations from source/; a source notebook
+    it cannot read leaves none out (every cell runs, as under stock), a readable one does."""
+    import types as _types
+
+    folder = tmp_path / "source" / AID
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "source" / AID / f"{NB}.ipynb", folder / f"{NB}.ipynb")
+    (folder / "broken.ipynb").write_text('{"cells": [', encoding="utf-8")
+    grader = _types.SimpleNamespace(settings=_types.SimpleNamespace(course_root=tmp_path), _lessons={})
+    tagged, authored = evaluate.Grader._lesson(grader, AID, NB)
+    assert tagged and tagged < authored  # the timing plot, among the author's cells
+    assert evaluate.Grader._lesson(grader, AID, "broken") == (frozenset(), frozenset())

@@ -61,6 +61,7 @@ __all__ = [
     "same_set",
     "sample_matches",
     "show",
+    "stand_in",
 ]
 
 

@@ -479,6 +479,10 @@ def _is_remote(obj) -> bool:
     return isinstance(obj, RemoteObject) or hasattr(obj, "_mlinterview_handle")
 
 
+_PLAIN_TYPES = frozenset({int, float, str, bool, bytes, complex, type(None), list, tuple, dict,
+                          set, frozenset})
+
+
 class _ArgsPickler(pickle.Pickler):
     """What the grader sends: data, handles of learner objects, and callbacks.
 
@@ -493,6 +497,8 @@ class _ArgsPickler(pickle.Pickler):
         self.server = server
 
     def persistent_id(self, obj):
+        if type(obj) in _PLAIN_TYPES:  # the bulk of a large argument: no lookups for them
+            return None
         if isinstance(obj, RemoteObject):
             return ("h", obj._id)
         stood_in = mirror.handle_of(obj)
@@ -875,7 +881,12 @@ class Grader:
         except OSError:
             return frozenset(), frozenset()
         if key not in self._lessons:
-            source = nbformat.read(path, as_version=4)
+            from mlinterview.course import CourseError, read_ipynb
+
+            try:
+                source = read_ipynb(path)
+            except CourseError:  # an unreadable source: leave nothing out, as stock would
+                return frozenset(), frozenset()
             code = [c for c in source.cells if c.cell_type == "code"]
             self._lessons[key] = (
                 frozenset(c.source for c in code if cellflow.SKIP_TAG in c.metadata.get("tags", ())
