@@ -317,7 +317,8 @@ def test_without_root_a_user_namespace_gives_the_kernels_the_same_walls(tmp_path
     """An instructor grading on their own laptop is not root. The kernels then get their
     namespaces from a user namespace of their own (as bubblewrap does), and the escape
     fixture (read source/, write the gradebook and other students' work, use the network,
-    leave a process behind) still gains nothing. Only the separate user id is missing."""
+    leave a process behind) still gains nothing. Only the separate user id and the control
+    group are missing (an ordinary user may not make one here)."""
     from conftest import scratch_course
 
     setpriv, unshare, nobody = shutil.which("setpriv"), shutil.which("unshare"), "65534"
@@ -351,8 +352,9 @@ def test_without_root_a_user_namespace_gives_the_kernels_the_same_walls(tmp_path
         assert run.returncode == 0, run.stderr[-3000:]
         graded, problems, missing = json.loads(run.stdout.strip().splitlines()[-1])
         assert sorted(graded) == sorted(cohort), problems
-        assert missing == [probe.stdout.strip()]
-        assert missing[0].startswith("not root: kernels run as the instructor's user (inside")
+        assert missing == probe.stdout.strip().splitlines()
+        assert [line[:40] for line in missing] == ["not root: no control group for each kern",
+                                                   "not root: kernels run as the instructor'"]
         assert _tree_digest(root / "submitted") == before
         wrong = _wrong_scores(root, AID, NB, fixtures)
         assert not wrong, "\n".join(wrong)
@@ -825,6 +827,104 @@ def test_a_cell_limit_does_not_count_waits_for_a_cpu_other_kernels_keep_busy(mod
         assert errors == [] and texts == ["done\n"]
     else:
         assert texts == [] and "longer than 1 s" in errors[-1]
+
+
+KERNEL_OF_FORKS = """
+import os, sys
+from mlinterview.grading import evaluate, sandbox
+
+root = evaluate.Path(sys.argv[2])
+limits = sandbox.Limits(kernel_memory_mb=int(sys.argv[1]))
+settings = evaluate.Settings(course_root=root, db_url="sqlite://", data_dir=root / "data",
+                             limits=limits)
+grader = evaluate.Grader(settings, sandbox.FIRST_UID + 91)
+kernel = evaluate.Kernel(settings, {}, grader.uid, grader.shell, grader.plan,
+                         grader.private_mounts)
+cell = '''
+import os, time
+kids = []
+for _ in range(5):  # 250 MB each: far under the per-process limit, 1.25 GB together
+    pid = os.fork()
+    if pid == 0:
+        try:
+            blob = bytearray(250_000_000)
+            time.sleep(1)
+        finally:
+            os._exit(0)
+    kids.append(pid)
+print(sorted(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in kids))
+'''
+try:
+    kernel.start()
+    group = dict(kernel.group.folders) if kernel.group else {}
+    lines = open(f"/proc/{kernel.pid}/cgroup").read().splitlines()
+    inside = sorted(c for c, f in group.items()
+                    if any(line.endswith("/" + os.path.basename(f)) for line in lines))
+    outputs = kernel.run(cell, 1, 60.0)
+    peak = kernel.group.peak_bytes() if kernel.group else None
+finally:
+    kernel.remove()
+left = [f for f in group.values() if os.path.exists(f)]
+texts = [o.get("text", "") for o in outputs if o["output_type"] == "stream"]
+print(repr((texts, inside, peak, left)))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="control groups are made as root here")
+@pytest.mark.parametrize("limit_mb", [700, 0])
+def test_a_kernels_processes_share_one_memory_limit(limit_mb):
+    """Five children of a kernel take 250 MB each: under the per-process limit (2 GB), which
+    a fork bomb multiplies by 64 (once the whole machine's memory, and every other student's
+    time with it). In the kernel's control group they share one limit (700 MB): past it the
+    largest are killed, and the group never held more. With no group (0), all five live."""
+    from mlinterview.grading import sandbox
+
+    group, why = sandbox.KernelGroup.make(sandbox.Limits())
+    if group is None:
+        pytest.skip(f"this machine gives no control group: {why}")
+    group.remove()
+    run = subprocess.run([sys.executable, "-c", KERNEL_OF_FORKS, str(limit_mb), str(ROOT)],
+                         capture_output=True, text=True, timeout=180, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    texts, inside, peak, left = ast.literal_eval(run.stdout.strip().splitlines()[-1])
+    statuses = ast.literal_eval(texts[0])
+    assert left == [], "a group outlived its kernel"
+    if limit_mb:
+        assert "memory" in inside and set(inside) <= {"cpu", "memory"}, inside
+        assert statuses.count(-signal.SIGKILL) >= 2 and set(statuses) <= {0, -signal.SIGKILL}
+        assert peak is not None and peak <= limit_mb * 1024 * 1024
+    else:
+        assert statuses == [0] * 5 and inside == []
+
+
+def test_kernel_groups_are_made_where_each_kind_of_hierarchy_allows(tmp_path):
+    """Where the grader makes kernels' groups, read from /proc/self/mountinfo and
+    /proc/self/cgroup: version 1's memory and cpu hierarchies at this process's own group;
+    version 2's at the group that hands the memory controller down (the grader's own, at
+    the root; else its parent, since a group with processes in it hands nothing down)."""
+    from mlinterview.grading import sandbox
+
+    v1 = ("30 25 0:26 / /sys/fs/cgroup/memory rw shared:9 - cgroup cgroup rw,memory\n"
+          "31 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+          "32 25 0:28 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n")
+    own = "5:memory:/job/7\n4:cpu,cpuacct:/\n3:pids:/job/7\n0::/\n"
+    assert sandbox._cgroup_places(v1, own) == {"memory": "/sys/fs/cgroup/memory/job/7",
+                                               "cpu": "/sys/fs/cgroup/cpu,cpuacct"}
+    unified = tmp_path / "unified"
+    (unified / "grader.slice" / "session.scope").mkdir(parents=True)
+    (unified / "cgroup.subtree_control").write_text("cpu memory pids\n")
+    (unified / "grader.slice" / "cgroup.subtree_control").write_text("memory pids\n")
+    (unified / "grader.slice" / "session.scope" / "cgroup.subtree_control").write_text("\n")
+    v2 = f"40 25 0:30 / {unified} rw - cgroup2 cgroup2 rw\n"
+    assert sandbox._cgroup_places(v2, "0::/grader.slice/session.scope\n") == \
+        {"memory": str(unified / "grader.slice")}  # beside the grader; no cpu handed down
+    assert sandbox._cgroup_places(v2, "0::/\n") == {"memory": str(unified), "cpu": str(unified)}
+    (unified / "grader.slice" / "cgroup.subtree_control").write_text("pids\n")
+    assert sandbox._cgroup_places(v2, "0::/grader.slice/session.scope\n") == {}
+    # a mount that shows only part of the tree (a container's): paths are taken from its root
+    inner = f"41 25 0:31 /job {tmp_path / 'mem'} rw - cgroup cgroup rw,memory\n"
+    assert sandbox._cgroup_places(inner, "5:memory:/job/7\n") == {"memory": str(tmp_path / "mem" / "7")}
+    assert sandbox._cgroup_places(inner, "5:memory:/other\n") == {}
 
 
 def test_a_worker_that_dies_or_hangs_costs_only_its_own_submission(course_copy, monkeypatch, capfd):

@@ -98,6 +98,7 @@ class Kernel:
         self.settings, self.files, self.uid, self.shell = settings, files, uid, shell
         self.pid = self.middle = None
         self.sock = None
+        self.group: sandbox.KernelGroup | None = None  # its processes' memory and CPU, together
         self.missing: list[str] = []
         self.broken = False  # a late or lost reply: the conversation is out of step, restart
         self.exchange = sandbox.make_exchange(uid, settings.limits, private_mounts)
@@ -128,12 +129,20 @@ class Kernel:
         self.broken = False
         ours, theirs = socket.socketpair()
         r, w = os.pipe()
+        self.group, _ = sandbox.KernelGroup.make(self.settings.limits)
         middle = os.fork()
         if middle == 0:  # pragma: no cover - runs in the forked processes
             try:
                 ours.close()
                 os.close(r)
+                grouped = False
+                if self.group is not None:
+                    with contextlib.suppress(OSError):
+                        self.group.join()  # before the kernel is forked: it is born there
+                        grouped = True
                 missing, userns = sandbox.enter_namespaces()
+                if not grouped:
+                    missing.append("cgroup")
                 pid = os.fork()
                 if pid == 0:
                     os.close(w)
@@ -168,7 +177,9 @@ class Kernel:
                 os.waitpid(self.middle, 0)
         if self.sock:
             self.sock.close()
-        self.pid = self.middle = self.sock = None
+        if self.group is not None:
+            self.group.remove()
+        self.pid = self.middle = self.sock = self.group = None
 
     def _ask(self, message, deadline: float):
         try:

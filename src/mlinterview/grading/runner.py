@@ -276,7 +276,7 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
         except (OSError, ValueError, KeyError):
             pass
         jobs.append((student, files, digest))
-    summary.missing_protections = sandbox.probe()
+    summary.missing_protections = sandbox.probe(settings.limits)
     for line in summary.missing_protections:
         print(f"WARNING: SANDBOX PROTECTION MISSING: {line}", file=out)
     if summary.skipped:

@@ -14,7 +14,12 @@ Entered by a freshly forked process, before any learner code runs:
 * resource limits (address space, CPU seconds, processes, file size, open
   files, no core dumps), a scrubbed environment, standard streams to
   ``/dev/null``, and an unprivileged user id of its own (so its process limit
-  is not shared with other kernels and it cannot signal the grader).
+  is not shared with other kernels and it cannot signal the grader);
+* a **control group** of its own (:class:`KernelGroup`): the limits above
+  count each process alone, so without it a fork bomb's 64 children could
+  each take the memory limit (the machine's memory, together) and 64 shares
+  of the CPU from other students' kernels. In the group they share one
+  memory limit and one kernel's share of the CPU.
 
 Not root, the namespaces come from a user namespace of the kernel's own
 (:func:`enter_user_namespace`, where the machine lets ordinary users make one);
@@ -77,6 +82,9 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int, data:
 @dataclass
 class Limits:
     memory_mb: int = 2048          # on top of what the warm kernel already maps
+    # all the kernel's processes together, counted in a control group of its own where the
+    # machine gives one (see KernelGroup); 0: none
+    kernel_memory_mb: int = 3072
     cpu_seconds: int = 600         # the whole submission
     processes: int = 64
     file_mb: int = 64
@@ -251,13 +259,184 @@ def remove_exchange(folder: str) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def probe() -> list[str]:
+# --------------------------------------------------------------------------- control groups
+# Linux control groups (cgroups), where this process may make them (root, or a group delegated
+# to the instructor's user): version 2's unified hierarchy, or version 1's memory and cpu ones.
+CGROUP_CONTROLLERS = ("memory", "cpu")
+GROUP_PREFIX = "mlinterview-"
+
+
+def _cgroup_places(mountinfo: str, own: str) -> dict[str, str]:
+    """controller -> the folder in which to make kernels' groups, from the text of
+    /proc/self/mountinfo and /proc/self/cgroup: this process's own group in a version 1
+    hierarchy that has the controller; in version 2, the group that hands the memory
+    controller down (``cgroup.subtree_control``): this process's own (the root of the
+    hierarchy), else its parent, beside it (a group with processes hands nothing down)."""
+    groups = {}  # v1: controller -> path; v2: "" -> path
+    for line in own.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3:
+            groups.update({c: parts[2] for c in parts[1].split(",")} if parts[1] else {"": parts[2]})
+    places: dict[str, str] = {}
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        dash = fields.index("-") if "-" in fields else len(fields)
+        if len(fields) < dash + 4 or fields[dash + 1] not in ("cgroup", "cgroup2"):
+            continue
+        root, point, options = fields[3], fields[4], fields[dash + 3].split(",")
+        v2 = fields[dash + 1] == "cgroup2"
+        path = groups.get("") if v2 else None
+        if v2 and path is not None and _under(path, root) and "memory" not in places:
+            folder = os.path.normpath(os.path.join(point, os.path.relpath(path, root)))
+            folder = next((f for f in (folder, os.path.dirname(folder))
+                           if _under(f, point) and "memory" in _handed_down(f)), None)
+            if folder is not None:
+                places.update({c: folder for c in CGROUP_CONTROLLERS if c in _handed_down(folder)})
+            continue
+        for controller in CGROUP_CONTROLLERS:
+            path = groups.get(controller)
+            if v2 or controller in places or controller not in options or path is None \
+                    or not _under(path, root):
+                continue
+            places[controller] = os.path.normpath(os.path.join(point, os.path.relpath(path, root)))
+    return places
+
+
+def _handed_down(folder: str) -> list[str]:
+    try:
+        with open(os.path.join(folder, "cgroup.subtree_control")) as fh:
+            return fh.read().split()
+    except OSError:
+        return []
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+class KernelGroup:
+    """A control group for one kernel and every process it starts, in each hierarchy that
+    has a controller of :data:`CGROUP_CONTROLLERS`: their memory is counted together against
+    ``Limits.kernel_memory_mb`` (past it the kernel's OOM killer ends one of them, the
+    largest), and they share one group's weight of the CPU, as much as any other kernel.
+
+    Made by the worker, joined by the kernel's parent before it forks the kernel (so every
+    process of the kernel is born in it), removed when the kernel is gone.
+    """
+
+    _made = 0
+
+    def __init__(self, folders: dict[str, str]):
+        self.folders = folders  # controller -> the group's folder (one folder for both in v2)
+
+    @classmethod
+    def make(cls, limits: Limits) -> tuple[KernelGroup | None, str]:
+        """A new group, or None and why not."""
+        if limits.kernel_memory_mb <= 0:
+            return None, "turned off (kernel_memory_mb = 0)"
+        try:
+            places = _cgroup_places(Path("/proc/self/mountinfo").read_text(),
+                                    Path("/proc/self/cgroup").read_text())
+        except OSError as exc:
+            return None, f"cannot read this process's groups: {exc.strerror}"
+        if "memory" not in places:
+            return None, "no cgroup hierarchy with the memory controller that this process may use"
+        _clear_stale(set(places.values()))
+        cls._made += 1
+        name = f"{GROUP_PREFIX}{os.getpid()}-{cls._made}-{secrets.token_hex(3)}"
+        folders: dict[str, str] = {}
+        group = cls(folders)
+        try:
+            for controller, parent in places.items():
+                folder = os.path.join(parent, name)
+                if folder not in folders.values():
+                    os.mkdir(folder)
+                folders[controller] = folder
+            memory = folders["memory"]
+            limit = str(limits.kernel_memory_mb * 1024 * 1024)
+            if os.path.exists(os.path.join(memory, "memory.max")):  # v2
+                _write(os.path.join(memory, "memory.max"), limit)
+                if os.path.exists(os.path.join(memory, "memory.swap.max")):
+                    _write(os.path.join(memory, "memory.swap.max"), "0")
+            else:  # v1: memory and swap together, where swap is counted at all
+                _write(os.path.join(memory, "memory.limit_in_bytes"), limit)
+                if os.path.exists(os.path.join(memory, "memory.memsw.limit_in_bytes")):
+                    _write(os.path.join(memory, "memory.memsw.limit_in_bytes"), limit)
+        except OSError as exc:
+            group.remove()
+            return None, f"cannot make a group: {exc.strerror}"
+        return group, ""
+
+    def join(self) -> None:
+        """Put the calling process in the group (its children are born there); OSError if not."""
+        for folder in dict.fromkeys(self.folders.values()):
+            _write(os.path.join(folder, "cgroup.procs"), "0")
+
+    def peak_bytes(self) -> int | None:
+        """The most memory the group's processes held at once, where the machine says."""
+        for name in ("memory.peak", "memory.max_usage_in_bytes"):
+            try:
+                return int(Path(self.folders["memory"], name).read_text())
+            except (OSError, ValueError, KeyError):
+                continue
+        return None
+
+    def remove(self) -> None:
+        """End what is left in the group (its processes die with the kernel's PID namespace;
+        this covers machines without one) and delete it."""
+        for folder in dict.fromkeys(self.folders.values()):
+            _remove_group(folder)
+
+
+def _remove_group(folder: str) -> None:
+    for attempt in range(50):
+        try:
+            os.rmdir(folder)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            try:
+                pids = [int(p) for p in Path(folder, "cgroup.procs").read_text().split()]
+            except (OSError, ValueError):
+                pids = []
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            import time
+
+            time.sleep(0.01 * (attempt + 1))  # a killed process leaves its group when reaped
+
+
+def _clear_stale(parents: set[str]) -> None:
+    """Remove the groups a grader that was killed left behind (its process is gone)."""
+    for parent in parents:
+        for folder in glob.glob(os.path.join(parent, GROUP_PREFIX + "*")):
+            owner = os.path.basename(folder)[len(GROUP_PREFIX):].split("-")[0]
+            if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+                _remove_group(folder)
+
+
+def probe(limits: Limits | None = None) -> list[str]:
     """The protections this machine cannot give, each as a sentence (empty: all of them)."""
+    limits = limits or Limits()
+    group, why = KernelGroup.make(limits)
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(r)
         missing = []
+        if group is not None:
+            try:
+                group.join()
+            except OSError as exc:
+                why = f"cannot join a group: {exc.strerror}"
+        if why:
+            missing.append(f"{'not root: ' if os.geteuid() != 0 else ''}no control group for "
+                           f"each kernel ({why}): a kernel's processes are limited one by one "
+                           f"({limits.memory_mb} MB each), so a fork bomb can take the machine's "
+                           "memory, and the CPU other students' kernels need")
         userns = os.geteuid() != 0 and enter_user_namespace()
         for flag, name, why in ((CLONE_NEWNET, "network namespace", "student code can use the network"),
                                 (CLONE_NEWNS, "mount namespace", "student code can read the course folder (source/, gradebook, other students)"),
@@ -279,6 +458,8 @@ def probe() -> list[str]:
         data += chunk
     os.close(r)
     os.waitpid(pid, 0)
+    if group is not None:
+        group.remove()
     return [line for line in data.decode().splitlines() if line]
 
 
