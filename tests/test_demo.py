@@ -40,7 +40,7 @@ def test_demo_grades_the_cohort_with_the_course_grader_and_writes_the_report(tmp
     # what a machine without namespaces says (the sandbox itself is unchanged): said once
     missing = ["no network namespace (fake): student code can use the network",
                "not root (fake): kernels run as the instructor's user"]
-    monkeypatch.setattr(sandbox, "probe", lambda: list(missing))
+    monkeypatch.setattr(sandbox, "probe", lambda limits=None: list(missing))
     out = io.StringIO()
     code = demo.run(root, [AID], out=out, workers=2)
     text = out.getvalue()

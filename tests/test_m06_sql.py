@@ -485,10 +485,10 @@ def test_a_query_budget_forgives_waits_for_a_crowded_cpu(forgiving, monkeypatch)
         return f"SELECT count(*) AS n FROM range({n}) a, range(1000) b WHERE (a.range * b.range) % 7 = 3"
 
     n = 1000
-    while n < 10**8:  # a size that takes 0.3 s on this CPU alone
-        start = time.monotonic()
+    while n < 10**8:  # a size that takes 0.3 s of CPU (of this thread: DuckDB runs one, this)
+        start = time.thread_time()  # not the clock: the rest of the suite may be busy now
         sql.run(query(n), {})
-        if time.monotonic() - start >= 0.3:
+        if time.thread_time() - start >= 0.3:
             break
         n *= 2
     if not forgiving:
