@@ -374,12 +374,12 @@ class ForgedVerdict(Exception):
 
 
 @pytest.mark.xfail(strict=True, raises=ForgedVerdict,
-                   reason="known limit: scikit-learn's estimator checks run in the learner's "
-                          "process, which can forge their verdict (README, 'What it protects')")
-def test_known_limit_estimator_checks_forged_in_the_learners_process(tmp_path):
+                   reason="known limit: whether a call emitted a floating-point warning only the "
+                          "learner's process can tell, and it can lie (README, 'What it protects')")
+def test_known_limit_float_warnings_forged_in_the_learners_process(tmp_path):
     """The attack on a verdict still computed beside the learner's code, as a strict xfail:
-    the forger keeps the checks part today (ForgedVerdict); any other wrong score fails the
-    run; and the day the checks move out of the learner's reach this passes, which also
+    the forger keeps sigmoid_no_overflow today (ForgedVerdict); any other wrong score fails the
+    run; and the day the warnings are seen out of the learner's reach this passes, which also
     fails the run, so the fixture can move to tests/fixtures/hostile/."""
     from conftest import scratch_course
 
@@ -391,8 +391,8 @@ def test_known_limit_estimator_checks_forged_in_the_learners_process(tmp_path):
     summary = runner.grade(root, aid, workers=2)
     assert sorted(summary.graded) == sorted(cohort), summary.problems
     problems = _wrong_scores(root, aid, nb, fixtures)
-    forged = [p for p in problems if p.startswith(f"forged_estimator_checks: {nb}/"
-                                                  "knn_estimator_sklearn_checks scored")]
+    forged = [p for p in problems if p.startswith(f"forged_float_warnings: {nb}/"
+                                                  "sigmoid_no_overflow scored")]
     assert [p for p in problems if p not in forged] == []
     if forged:
         raise ForgedVerdict(forged[0])
@@ -997,3 +997,18 @@ def test_a_lesson_plot_is_left_out_only_where_nothing_reads_it(course_copy, monk
         assert timing.outputs[0].text == evaluate.SKIPPED_NOTE
         assert {k for k, v in scores["reads_timings"].items() if v < points[k]} == \
             {"complexity_well_formed", "complexity_correct"}
+
+
+def test_an_unreadable_source_notebook_leaves_no_lesson_cell_out(tmp_path):
+    """The grader reads which cells are lesson illustrations from source/; a source notebook
+    it cannot read leaves none out (every cell runs, as under stock), a readable one does."""
+    import types as _types
+
+    folder = tmp_path / "source" / AID
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "source" / AID / f"{NB}.ipynb", folder / f"{NB}.ipynb")
+    (folder / "broken.ipynb").write_text('{"cells": [', encoding="utf-8")
+    grader = _types.SimpleNamespace(settings=_types.SimpleNamespace(course_root=tmp_path), _lessons={})
+    tagged, authored = evaluate.Grader._lesson(grader, AID, NB)
+    assert tagged and tagged < authored  # the timing plot, among the author's cells
+    assert evaluate.Grader._lesson(grader, AID, "broken") == (frozenset(), frozenset())

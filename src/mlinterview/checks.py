@@ -61,6 +61,7 @@ __all__ = [
     "same_set",
     "sample_matches",
     "show",
+    "stand_in",
 ]
 
 
@@ -70,6 +71,12 @@ __all__ = [
 # (``mlinterview grade``): ``runner(func, args, kwargs)`` runs ``func`` there.
 # None (stock nbgrader, self-study): everything runs here, in the kernel.
 _learner_side_runner: Callable[[Callable, tuple, dict], Any] | None = None
+# Set by such a grader: ``maker(cls)`` gives a class of this process standing in for the
+# learner's class ``cls`` (``mlinterview.grading.mirror``), or ``cls`` itself.
+_stand_in_maker: Callable[[type], type] | None = None
+# Set by such a grader: exceptions that mean the learner's process is gone or out of time,
+# which a helper collecting the learner's failures must let through.
+_grading_stops: tuple[type[BaseException], ...] = ()
 # under ``mlinterview grade``: the test cell's time limit (a WaitForgivingDeadline), which
 # work the grader does on the learner's behalf (running their SQL query) must not outlast
 _cell_deadline: WaitForgivingDeadline | None = None
@@ -79,12 +86,14 @@ def learner_side(func: Callable | None = None, *, always: bool = False) -> Calla
     """Mark a helper that must run where the learner's objects live.
 
     Some work cannot be done on a learner's object from outside its process:
-    cloning and fitting their scikit-learn pipeline, running scikit-learn's
-    estimator checks on their class, recording the warnings their function
-    emits. Such a helper returns *plain data* (arrays, lists of messages) and
-    the comparison stays in the caller. Under stock nbgrader it is an
-    ordinary call; under ``mlinterview grade`` it runs in the learner's
-    sandboxed process and only its result crosses back.
+    recording the warnings their function emits is one (a warning is an event
+    in that process). Such a helper returns *plain data* (arrays, lists of
+    messages) and the comparison stays in the caller. Under stock nbgrader it
+    is an ordinary call; under ``mlinterview grade`` it runs in the learner's
+    sandboxed process and only its result crosses back, so what it reports is
+    that process's word, which the learner's code can rewrite. Prefer work
+    the grader can do itself: calling the learner's code through proxies, or
+    running a library on a :func:`stand_in` for their class.
 
     ``always=True``: run there even when every argument is plain data,
     because one of them *is* the learner's code (Python source, say; not a SQL
@@ -105,6 +114,21 @@ def learner_side(func: Callable | None = None, *, always: bool = False) -> Calla
     wrapper.__mlinterview_learner_side__ = True  # type: ignore[attr-defined]
     wrapper.__mlinterview_always__ = always  # type: ignore[attr-defined]
     return wrapper
+
+
+def stand_in(cls: type) -> type:
+    """``cls``, or the grader's stand-in for it when the learner's class lives elsewhere.
+
+    A library that must *inspect* a learner's class, not only call it
+    (scikit-learn's estimator checks clone it and read its attributes), needs a
+    class of the process it runs in. Under stock nbgrader and in self-study
+    that is ``cls`` itself; under ``mlinterview grade`` the learner's class
+    stays in its sandboxed kernel, and the grader gives a class of its own
+    whose methods run the learner's code there and whose instances keep a copy
+    of the learner's attributes, so the library's verdict is the grader's.
+    """
+    maker = _stand_in_maker
+    return cls if maker is None else maker(cls)
 
 
 # --------------------------------------------------------------------------- errors

@@ -911,15 +911,16 @@ KNN_ESTIMATOR_CHECKS = (
 )
 
 
-@checks.learner_side
 def estimator_check_failures(cls, names) -> list[tuple[str, str]]:
     """(check, complaint) for each of scikit-learn's checks ``names`` that ``cls`` fails.
 
-    Runs where the learner's class lives (see :func:`mlinterview.checks.learner_side`).
-    Each check gets a fresh default instance.
+    Each check gets a fresh default instance. The checks run in the test's own
+    process: under ``mlinterview grade`` on the grader's stand-in for the
+    learner's class (see :func:`mlinterview.checks.stand_in`).
     """
     import sklearn.utils.estimator_checks as estimator_checks
 
+    cls = checks.stand_in(cls)
     failed = []
     for name in names:
         check = getattr(estimator_checks, name)
@@ -927,6 +928,8 @@ def estimator_check_failures(cls, names) -> list[tuple[str, str]]:
             warnings.simplefilter("ignore")
             try:
                 check(cls.__name__, cls())
+            except checks._grading_stops:
+                raise
             except Exception as exc:  # noqa: BLE001 - the learner's error is the finding
                 failed.append((name, f"{type(exc).__name__}: {exc}".strip()))
     return failed

@@ -51,7 +51,7 @@ from mlinterview import cellflow
 from mlinterview.checks import WaitForgivingDeadline
 
 from . import kernel as kernel_side
-from . import sandbox, wire
+from . import mirror, sandbox, wire
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 SKIPPED_NOTE = ("(not run while grading: a lesson illustration tagged skip-when-grading, "
@@ -265,6 +265,7 @@ class TestServer:
         self.sock = None
         self.objects: dict[int, RemoteObject] = {}   # one proxy per learner object: `is` works
         self.callbacks: dict[int, object] = {}       # trusted functions the learner's code may call
+        self.stand_ins: dict[int, type] = {}          # learner class handle -> the grader's stand-in
 
     def _connect(self):
         if self.kernel.broken or self.kernel.sock is None:
@@ -348,7 +349,7 @@ class TestServer:
                 raise TypeError("your code called a function the grader did not give it")
             value = ("cbreturn", func(*args, **kwargs))
         except Exception as exc:  # noqa: BLE001 - the trusted function's error goes back to the caller
-            value = ("cbraise", [c.__name__ for c in type(exc).__mro__], str(exc)[:2000])
+            value = ("cbraise", wire.exception_names(type(exc)), str(exc)[:2000])
         self._send(value)
 
     def _abandon(self) -> None:
@@ -379,6 +380,16 @@ class TestServer:
         if obj is None:
             obj = self.objects[ref.id] = RemoteObject(self, ref.id, ref.type_name)
         return obj
+
+    def stand_in(self, cls):
+        """A class of the grader's standing in for the learner's class ``cls`` (:mod:`.mirror`),
+        or ``cls`` when it is not the learner's."""
+        handle = getattr(cls, "_mlinterview_handle", None)
+        if not (isinstance(cls, type) and issubclass(cls, RemoteObject) and isinstance(handle, int)):
+            return cls
+        if handle not in self.stand_ins:
+            self.stand_ins[handle] = mirror.build(self, handle)
+        return self.stand_ins[handle]
 
     def run_learner_side(self, func, args: tuple, kwargs: dict):
         """``func`` (marked :func:`mlinterview.checks.learner_side`) run in the learner's process."""
@@ -479,6 +490,10 @@ def _is_remote(obj) -> bool:
     return isinstance(obj, RemoteObject) or hasattr(obj, "_mlinterview_handle")
 
 
+_PLAIN_TYPES = frozenset({int, float, str, bool, bytes, complex, type(None), list, tuple, dict,
+                          set, frozenset})
+
+
 class _ArgsPickler(pickle.Pickler):
     """What the grader sends: data, handles of learner objects, and callbacks.
 
@@ -493,8 +508,13 @@ class _ArgsPickler(pickle.Pickler):
         self.server = server
 
     def persistent_id(self, obj):
+        if type(obj) in _PLAIN_TYPES:  # the bulk of a large argument: no lookups for them
+            return None
         if isinstance(obj, RemoteObject):
             return ("h", obj._id)
+        stood_in = mirror.handle_of(obj)
+        if stood_in is not None:
+            return ("h", stood_in)
         handle = getattr(obj, "_mlinterview_handle", None) if callable(obj) else None
         if isinstance(handle, int):
             return ("h", handle)
@@ -714,15 +734,19 @@ def _error_output(exc: BaseException, name: str) -> nbformat.NotebookNode:
 def _grader_hooks(checks, server: TestServer):
     """``checks`` runs learner-side helpers in the kernel, and a time budget also
     forgives the kernel's waits for a busy CPU (not only this process's)."""
-    saved = checks._learner_side_runner, checks._budget_threads, checks._cell_deadline
+    saved = (checks._learner_side_runner, checks._budget_threads, checks._cell_deadline,
+             checks._stand_in_maker, checks._grading_stops)
     checks._learner_side_runner = server.run_learner_side
+    checks._stand_in_maker = server.stand_in
+    checks._grading_stops = (KernelLost, TimeoutError)
     kernel = server.kernel
     checks._budget_threads = lambda: (kernel.pid,) if kernel.pid else ()
     checks._cell_deadline = server.deadline  # work done here (a SQL query) stops there too
     try:
         yield
     finally:
-        checks._learner_side_runner, checks._budget_threads, checks._cell_deadline = saved
+        (checks._learner_side_runner, checks._budget_threads, checks._cell_deadline,
+         checks._stand_in_maker, checks._grading_stops) = saved
 
 
 def run_test_cell(source: str, grade_id: str, kernel: Kernel, count: int,
@@ -868,7 +892,12 @@ class Grader:
         except OSError:
             return frozenset(), frozenset()
         if key not in self._lessons:
-            source = nbformat.read(path, as_version=4)
+            from mlinterview.course import CourseError, read_ipynb
+
+            try:
+                source = read_ipynb(path)
+            except CourseError:  # an unreadable source: leave nothing out, as stock would
+                return frozenset(), frozenset()
             code = [c for c in source.cells if c.cell_type == "code"]
             self._lessons[key] = (
                 frozenset(c.source for c in code if cellflow.SKIP_TAG in c.metadata.get("tags", ())

@@ -19,6 +19,7 @@ cell only (the grader restarts the kernel and replays the cells before).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import pathlib
@@ -318,7 +319,7 @@ class _Answerer:
                                                     f"({type(exc).__name__}: {exc})", outputs))
         except BaseException as exc:  # noqa: BLE001 - the learner's exception is the finding
             sys.stdout, sys.stderr = saved
-            names = [c.__name__ for c in type(exc).__mro__]
+            names = wire.exception_names(type(exc))
             try:
                 text = str(exc)[:10_000]
             except BaseException:  # noqa: BLE001
@@ -348,7 +349,142 @@ def _dispatch(message, ns: dict, handles: dict):
     if kind == "learner_side":
         _, module, qualname, args, kwargs = message
         return ("value", _learner_side(module, qualname)(*args, **kwargs))
+    if kind == "mirror":
+        return ("value", _mirror(message[1], message[2:], handles))
     return ("value", None)
+
+
+# --------------------------------------------------------------------------- stand-ins
+# The grader's stand-in for a learner's class (``mirror.py``) keeps a copy of each instance's
+# attributes; these requests build the learner's object, run its methods and report what
+# changed in its ``__dict__``: an attribute that is one of the call's arguments by name
+# (identity matters to scikit-learn's clone), any other as its value (plain data or a handle).
+
+# dunder methods a learner's class may define that the stand-in runs here; the rest of the
+# protocol (pickling, copying, tags) the stand-in does its own way or takes from the library
+MIRRORED_DUNDERS = frozenset({"__repr__", "__str__", "__len__", "__sklearn_is_fitted__",
+                              "__sklearn_clone__", "__sklearn_tags__"})
+
+
+def _library_class(cls) -> bool:
+    return cls is object or (getattr(cls, "__module__", "") or "").split(".")[0] == "sklearn"
+
+
+def _outline(cls) -> dict:
+    """What the grader needs to build a stand-in for the learner's class ``cls``."""
+    import inspect
+
+    mro = getattr(cls, "__mro__", None) or (cls,)
+    methods, values, seen = {}, {}, set()
+    for owner in mro:
+        for name, attr in list(vars(owner).items()):
+            if name in seen:
+                continue
+            seen.add(name)
+            if _library_class(owner) or name == "__init__" or \
+                    name.startswith("__") and name not in MIRRORED_DUNDERS:
+                continue
+            if isinstance(attr, property):
+                methods[name] = "property"
+            elif isinstance(attr, (types.FunctionType, staticmethod, classmethod)):
+                methods[name] = "method"
+            elif not callable(attr):
+                values[name] = attr
+    if cls.__init__ is object.__init__:
+        signature = [("self", int(inspect.Parameter.POSITIONAL_OR_KEYWORD), True, None)]
+    else:
+        try:
+            signature = [(p.name, int(p.kind), p.default is p.empty,
+                          None if p.default is p.empty else p.default)
+                         for p in inspect.signature(cls.__init__).parameters.values()]
+        except (TypeError, ValueError):
+            signature = None
+    return {"name": str(cls.__name__), "qualname": str(cls.__qualname__),
+            "module": str(cls.__module__), "doc": cls.__doc__ if isinstance(cls.__doc__, str) else None,
+            "bases": [(c.__module__, c.__qualname__) for c in mro if _library_class(c)],
+            "methods": methods, "values": values, "signature": signature}
+
+
+def _attributes(obj) -> dict:
+    attrs = getattr(obj, "__dict__", None)
+    return attrs if isinstance(attrs, dict) else {}
+
+
+def _alias(value, attrs: dict, args: tuple, kwargs: dict):
+    """("kw", key), ("arg", i) or ("attr", name) when ``value`` is that very object, or None."""
+    if _is_plain(value) and type(value) in (bool, type(None)):
+        return None  # singletons: the same on both sides anyway
+    return next((("kw", k) for k, a in kwargs.items() if a is value), None) or \
+        next((("arg", i) for i, a in enumerate(args) if a is value), None) or \
+        next((("attr", k) for k, a in attrs.items() if a is value), None)
+
+
+def _changes(obj, before: dict | None, args: tuple, kwargs: dict):
+    """({name: ("kw", key) | ("arg", i) | ("value", v)} for attributes new or rebound since
+    ``before``, [names removed])."""
+    now = _attributes(obj)
+    changed = {}
+    for name, value in now.items():
+        if before is not None and name in before and before[name] is value:
+            continue
+        ref = _alias(value, {}, args, kwargs)
+        changed[name] = ref or ("value", value)
+    gone = [name for name in (before or {}) if name not in now]
+    return changed, gone
+
+
+def _made(obj, handles: dict, args: tuple = (), kwargs: dict | None = None):
+    handles.setdefault(id(obj), obj)
+    return (id(obj), _changes(obj, None, args, kwargs or {}))
+
+
+def _tags_as_data(tags) -> dict:
+    """scikit-learn's Tags, as nested dicts: the grader rebuilds them with its own classes."""
+    return {f.name: _tags_as_data(v) if dataclasses.is_dataclass(v := getattr(tags, f.name)) else v
+            for f in dataclasses.fields(tags)}
+
+
+def _mirror(request: str, rest: tuple, handles: dict):
+    import copy
+
+    if request == "outline":
+        return _outline(handles[rest[0]])
+    if request == "new":
+        target, args, kwargs = rest
+        return _made(handles[target](*args, **kwargs), handles, args, kwargs)
+    obj = handles[rest[0]]
+    if request == "use":  # call a method (or read an attribute) after the grader's changes
+        _, name, call, args, kwargs, pushed, removed = rest
+        attrs = _attributes(obj)
+        for key in removed:
+            attrs.pop(key, None)
+        attrs.update(pushed)
+        before = dict(attrs)
+        result = getattr(obj, name) if name is not None else None  # None: only the changes
+        if call:
+            result = result(*args, **kwargs)
+        if name == "__sklearn_tags__" and dataclasses.is_dataclass(result):
+            return ("tags", _tags_as_data(result)), _changes(obj, before, args, kwargs)
+        if result is obj:
+            answer = ("self",)
+        elif type(result) is type(obj) and not _is_plain(result):
+            answer = ("new", *_made(result, handles))
+        else:  # what *is* an attribute or argument (get_params' values) is named as such
+            ref = _alias(result, _attributes(obj), args, kwargs)
+            aliases = {k: r for k, v in result.items()
+                       if (r := _alias(v, _attributes(obj), args, kwargs)) is not None} \
+                if type(result) is dict else {}
+            answer = ("value", result, ref, aliases)
+        return answer, _changes(obj, before, args, kwargs)
+    if request == "pickle":  # the bytes stay here: the grader holds a token for them
+        data = pickle.dumps(obj)
+        handles[id(data)] = data
+        return id(data)
+    if request == "unpickle":
+        return _made(pickle.loads(obj), handles)  # noqa: S301 - bytes this process made
+    if request == "deepcopy":
+        return _made(copy.deepcopy(obj), handles)
+    raise ValueError(f"unknown request {request!r}")
 
 
 def _learner_side(module: str, qualname: str):

@@ -142,6 +142,29 @@ def recv_untrusted(sock: socket.socket, deadline=None):
 
 
 _NOT_REBUILT = (KeyboardInterrupt, SystemExit, GeneratorExit)
+# modules whose exceptions cross by their full name (scikit-learn's estimator checks want a
+# NotFittedError, not the ValueError it derives from); every other class by its builtin name
+LIBRARY_EXCEPTIONS = ("sklearn.exceptions.",)
+
+
+def exception_names(cls) -> list[str]:
+    """How an exception's class crosses: its MRO's names, full for :data:`LIBRARY_EXCEPTIONS`."""
+    names = []
+    for c in cls.__mro__:
+        full = f"{c.__module__}.{c.__qualname__}"
+        names.append(full if full.startswith(LIBRARY_EXCEPTIONS) else c.__name__)
+    return names
+
+
+def _library_exception(name: str):
+    import importlib
+
+    module, _, attr = name.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module), attr, None)
+    except ImportError:
+        return None
+    return cls if isinstance(cls, type) and issubclass(cls, Exception) else None
 
 
 def rebuild_exception(names, text) -> Exception:
@@ -152,6 +175,8 @@ def rebuild_exception(names, text) -> Exception:
     message = text if isinstance(text, str) else ""
     for name in names if isinstance(names, list) else []:
         cls = getattr(builtins, name, None) if isinstance(name, str) else None
+        if isinstance(name, str) and name.startswith(LIBRARY_EXCEPTIONS):
+            cls = _library_exception(name)
         if isinstance(cls, type) and issubclass(cls, BaseException):
             if issubclass(cls, _NOT_REBUILT) or not issubclass(cls, Exception):
                 return RuntimeError(f"your code raised {name}: {message}")
