@@ -931,6 +931,66 @@ def test_kernel_groups_are_made_where_each_kind_of_hierarchy_allows(tmp_path):
     assert sandbox._cgroup_places(inner, "5:memory:/other\n") == {}
 
 
+def test_a_dask_cluster_grades_as_the_local_workers_do(course_copy):
+    """``--scheduler``: the same submissions graded on a Dask cluster's workers (a local one
+    here; a scheduler's address for several machines) score exactly as on this machine's own
+    workers, a crash in the student's code still costs only its parts, and nothing is left
+    running. Only this process wrote the gradebook."""
+    pytest.importorskip("distributed")
+    _generate(course_copy)
+    fixtures = ROOT / "tests" / "fixtures" / AID / NB
+    cohort = {"reference": submissions.fixture_submission(ROOT, AID, NB, None, "solution"),
+              "blank": submissions.fixture_submission(ROOT, AID, NB, None, "blank")}
+    for name in ("partial", "overwrites_first_index", "nested_loops_i_outside"):
+        cohort[name] = submissions.fixture_submission(
+            ROOT, AID, NB, submissions.load_fixture(fixtures / f"{name}.py"))
+    kills = submissions.load_fixture(HOSTILE / AID / NB / "kills_kernel.py")
+    cohort["kills_kernel"] = submissions.fixture_submission(ROOT, AID, NB, kills)
+    _hand_in(course_copy, cohort)
+    here = runner.grade(course_copy, AID, workers=2, cell_timeout=8)  # its endless loop: 8 s
+    assert sorted(here.graded) == sorted(cohort), here.problems
+    expected = _scores(course_copy)
+    shutil.rmtree(course_copy / "autograded")  # no markers: everything is graded again
+    before = _tree_digest(course_copy / "submitted")
+    on_dask = runner.grade(course_copy, AID, workers=2, cell_timeout=8, scheduler="local")
+    assert sorted(on_dask.graded) == sorted(cohort), on_dask.problems
+    # each worker was probed: the same machine, so the same findings, once per worker
+    assert sorted(m.split(": ", 1)[1] for m in on_dask.missing_protections) == \
+        sorted(here.missing_protections * 2)
+    assert _scores(course_copy) == expected
+    assert len({s for s, cells in expected.items() if sum(cells.values()) > 0}) >= 4  # not all blank
+    assert _tree_digest(course_copy / "submitted") == before
+    assert _sandbox_processes() == []
+
+
+def test_a_dask_worker_without_the_course_says_so_and_ids_are_never_shared(tmp_path):
+    """A Dask worker on a machine that lacks the course answers with a clear error, not a
+    crash; processes grading side by side on one machine never hold the same sandbox user
+    id (it would let one student's kernel signal another's)."""
+    from mlinterview.grading import evaluate
+
+    settings = evaluate.Settings(course_root=tmp_path / "elsewhere", db_url="sqlite://",
+                                 data_dir=tmp_path / "elsewhere" / "data")
+    answer = runner._dask_job(settings, "ann", AID, [NB], {})
+    assert answer["student"] == "ann" and "has no" in answer["error"] \
+        and "same path" in answer["error"]
+    r, w = os.pipe()
+    kids = []
+    for _ in range(3):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            os.write(w, f"{runner._claim_uid(settings)}\n".encode())
+            time.sleep(1)  # holding its id while the others claim theirs
+            os._exit(0)
+        kids.append(pid)
+    os.close(w)
+    for pid in kids:
+        os.waitpid(pid, 0)
+    with os.fdopen(r) as fh:
+        uids = [int(line) for line in fh.read().split()]
+    assert len(uids) == 3 and len(set(uids)) == 3
+
+
 def test_a_worker_that_dies_or_hangs_costs_only_its_own_submission(course_copy, monkeypatch, capfd):
     """The grader's own code failing where no cell limit reaches (a crash, a hang in C):
     the pool it breaks is rebuilt, the others in it are graded again, and only the cause

@@ -103,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
                         "sleeps, another's runs; time budgets do not count waits for a busy CPU)")
     p.add_argument("--student", action="append", default=None, dest="students",
                    help="grade only this student (repeat for more)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on a Dask cluster: its scheduler's address (tcp://host:8786), "
+                        "or 'local' for one on this machine. Every worker needs mlinterview and "
+                        "the course at the same path; only this machine writes the gradebook")
     p.set_defaults(func=_delegate("grading.cli", "grade_command"))
 
     p = sub.add_parser("report", help="cohort report (HTML with plots) and a CSV for an LMS")

@@ -12,7 +12,8 @@ def grade_command(args: argparse.Namespace) -> int:
     from . import runner
 
     root = course.find_root(args.root)
-    summary = runner.grade(root, args.assignment, workers=args.workers, students=args.students)
+    summary = runner.grade(root, args.assignment, workers=args.workers, students=args.students,
+                           scheduler=args.scheduler)
     print(f"graded {len(summary.graded)} submission(s) in {summary.seconds:.1f} s; "
           f"skipped {len(summary.skipped)} unchanged")
     for student, problems in sorted(summary.problems.items()):

@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -236,13 +237,17 @@ class Progress:
 
 def grade(root: Path, aid: str, workers: int | None = None, students: list[str] | None = None,
           out=sys.stderr, cell_timeout: float | None = None,
-          submission_timeout: float | None = None) -> Summary:
+          submission_timeout: float | None = None, scheduler: str | None = None) -> Summary:
+    """Grade ``aid``'s submissions on this machine's workers, or, given ``scheduler`` (a Dask
+    scheduler's address, or "local" for a Dask cluster on this machine), on a Dask cluster's."""
     with one_thread():
-        return _grade(root, aid, workers, students, out, cell_timeout, submission_timeout)
+        return _grade(root, aid, workers, students, out, cell_timeout, submission_timeout,
+                      scheduler)
 
 
 def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None, out,
-           cell_timeout: float | None, submission_timeout: float | None) -> Summary:
+           cell_timeout: float | None, submission_timeout: float | None,
+           scheduler: str | None = None) -> Summary:
     import multiprocessing
 
     from nbgrader.api import Gradebook, MissingEntry
@@ -277,17 +282,22 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
         except (OSError, ValueError, KeyError):
             pass
         jobs.append((student, files, digest))
-    summary.missing_protections = sandbox.probe(settings.limits)
-    for line in summary.missing_protections:
-        print(f"WARNING: SANDBOX PROTECTION MISSING: {line}", file=out)
+    if scheduler is None:
+        summary.missing_protections = sandbox.probe(settings.limits)
+        for line in summary.missing_protections:
+            print(f"WARNING: SANDBOX PROTECTION MISSING: {line}", file=out)
     if summary.skipped:
         print(f"{len(summary.skipped)} submission(s) already graded and unchanged: skipped", file=out)
     if not jobs:
         return summary
-    warm(root / "source" / aid)
     # two per core by default: while one student's code sleeps or a grader waits on its
     # kernel, another runs (time budgets do not count waits for a busy CPU: see checks)
     workers = max(1, min(workers or default_workers(), len(jobs)))
+    if scheduler is not None:
+        summary.seconds = _grade_on_dask(root, aid, notebooks, jobs, settings, course_id,
+                                         scheduler, workers, summary, out)
+        return summary
+    warm(root / "source" / aid)
     start = time.monotonic()
     progress = Progress(len(jobs), out)
     ctx = multiprocessing.get_context("fork")
@@ -296,19 +306,7 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
     with contextlib.ExitStack() as stack:
         stack.callback(gc.unfreeze)  # this process goes on (and is checked for leaks at exit)
         gb = stack.enter_context(Gradebook(settings.db_url, course_id))
-
-        def finish(job: int, result: dict) -> None:
-            student, files, digest = jobs[job]
-            if "error" in result:
-                summary.problems.setdefault(student, []).append(f"not graded: {result['error']}")
-            else:
-                record(root, gb, aid, student, files, digest, result)
-                summary.graded.append(student)
-                problems = list(result["problems"]) + [
-                    f"{nb['name']}: {nb['message']}" for nb in result["notebooks"] if nb["message"]]
-                if problems:
-                    summary.problems[student] = problems
-            progress.step(student)
+        finish = _finisher(root, gb, aid, jobs, summary, progress)
 
         # A worker that dies (or is stopped by its watchdog) breaks its pool, and every job
         # not yet answered fails with it. Those no worker had begun go round again; those
@@ -335,6 +333,159 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
             todo = []
     summary.seconds = time.monotonic() - start
     return summary
+
+
+def _finisher(root: Path, gb, aid: str, jobs: list[tuple], summary: Summary, progress: Progress):
+    """What the writer does with each answer: record it, or note why it could not be graded."""
+
+    def finish(job: int, result: dict) -> None:
+        student, files, digest = jobs[job]
+        if "error" in result:
+            summary.problems.setdefault(student, []).append(f"not graded: {result['error']}")
+        else:
+            record(root, gb, aid, student, files, digest, result)
+            summary.graded.append(student)
+            problems = list(result["problems"]) + [
+                f"{nb['name']}: {nb['message']}" for nb in result["notebooks"] if nb["message"]]
+            if problems:
+                summary.problems[student] = problems
+        progress.step(student)
+
+    return finish
+
+
+# --------------------------------------------------------------------------- on a Dask cluster
+# Beyond one machine, the jobs go to Dask distributed's workers. Each must have mlinterview
+# installed and the course at the same path (the hidden tests are read from source/ there,
+# and data/ is mounted into the kernels). Only this process writes (autograded/, the
+# gradebook, the markers), as on one machine. A Dask worker keeps one warm Grader and forks
+# a process of its own for each submission, so a grader that crashes or hangs costs that
+# submission alone, never the Dask worker. Each such process holds a sandbox user id no
+# other process on its machine holds (a locked file each).
+DASK_UID_BASE = 1000  # sandbox.FIRST_UID + this + slot: clear of the local workers' ids
+_DASK_GRADER = None
+_DASK_LOCK = threading.Lock()
+
+
+def _grade_on_dask(root: Path, aid: str, notebooks: list[str], jobs: list[tuple], settings,
+                   course_id: str, scheduler: str, workers: int, summary: Summary, out) -> float:
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as completed
+    except ImportError:
+        raise SystemExit("error: grading on a Dask cluster needs Dask distributed: "
+                         "pip install 'mlinterview[cluster]'") from None
+    from nbgrader.api import Gradebook
+
+    from . import sandbox
+
+    start = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        if scheduler == "local":
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
+            client = stack.enter_context(Client(cluster))
+        else:
+            client = stack.enter_context(Client(scheduler))
+        missing = client.run(sandbox.probe, settings.limits)  # {worker address: [sentences]}
+        for address, lines in sorted(missing.items()):
+            for line in lines:
+                summary.missing_protections.append(f"{address}: {line}")
+                print(f"WARNING: SANDBOX PROTECTION MISSING on {address}: {line}", file=out)
+        progress = Progress(len(jobs), out)
+        gb = stack.enter_context(Gradebook(settings.db_url, course_id))
+        finish = _finisher(root, gb, aid, jobs, summary, progress)
+        futures = {client.submit(_dask_job, settings, student, aid, notebooks, files,
+                                 pure=False): job for job, (student, files, _) in enumerate(jobs)}
+        for future in completed(futures):
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a Dask worker lost (KilledWorker, say)
+                result = {"error": f"its Dask worker failed: {type(exc).__name__}: {exc}"}
+            finish(futures[future], result)
+    return time.monotonic() - start
+
+
+def _dask_grader(settings, aid: str):
+    """This Dask worker's warm Grader, made on its first job (the libraries capped at one
+    thread first, as on one machine: the grader forks, and OpenMP hangs in a fork)."""
+    global _DASK_GRADER
+    with _DASK_LOCK:  # a worker started with several threads takes several jobs at once
+        if _DASK_GRADER is None or _DASK_GRADER.settings != settings:
+            from threadpoolctl import threadpool_limits
+
+            from .evaluate import Grader
+
+            os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
+            threadpool_limits(1)
+            warm(settings.course_root / "source" / aid)
+            _DASK_GRADER = Grader(settings, 0)  # its uid is set in each job's process
+        return _DASK_GRADER
+
+
+def _claim_uid(settings) -> int:
+    """A sandbox user id for this process alone on this machine, held until it exits."""
+    import fcntl
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / "mlinterview-uid-slots"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for slot in range(1, 100_000):
+        fd = os.open(folder / f"{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        from . import sandbox
+
+        return sandbox.FIRST_UID + DASK_UID_BASE + slot  # the lock goes when this process does
+    raise RuntimeError("no sandbox user id left on this machine")
+
+
+def _dask_job(settings, student: str, aid: str, notebooks: list[str], files: dict) -> dict:
+    """Runs on a Dask worker: grade one submission in a process forked for it."""
+    import pickle
+    import socket
+
+    if not (settings.course_root / "source" / aid).is_dir():
+        return {"student": student, "error": f"the Dask worker on {socket.gethostname()} has no "
+                f"{settings.course_root / 'source' / aid}: every worker needs the course at "
+                "the same path"}
+    grader = _dask_grader(settings, aid)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the job's process
+        import faulthandler
+
+        code = 0
+        try:
+            os.close(r)
+            faulthandler.dump_traceback_later(patience(settings), exit=True)
+            grader.uid = _claim_uid(settings)
+            try:
+                result = grader.grade(student, aid, notebooks, files)
+            except Exception as exc:  # noqa: BLE001 - a grader bug costs this submission
+                import traceback
+
+                result = {"student": student, "error": f"{type(exc).__name__}: {exc}",
+                          "trace": traceback.format_exc()[-2000:]}
+            data = pickle.dumps(result)
+            with os.fdopen(w, "wb") as fh:
+                fh.write(data)
+        except BaseException:  # noqa: BLE001
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as fh:
+        data = fh.read()
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        return {"student": student, "error": "the grader's process died while grading it, or was "
+                f"stopped after {patience(settings):g} s without an answer "
+                f"(exit status {os.waitstatus_to_exitcode(status)})"}
+    return pickle.loads(data)  # noqa: S301 - written by the grader's own process
 
 
 def _run_pool(ctx, workers: int, initargs: tuple, batch: list[tuple], finish) -> list[int]:
