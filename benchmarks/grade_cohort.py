@@ -56,6 +56,26 @@ def cohort(aid: str, size: int) -> dict[str, dict[str, nbformat.NotebookNode]]:
     return made
 
 
+def where_it_went(root: Path, aid: str, wall: float, workers: int) -> None:
+    """Each submission's own grading time (its markers), and what is left of the run's
+    time beyond them: starting the workers, importing the libraries, the gradebook."""
+    import json
+
+    from mlinterview.grading import runner
+
+    times = sorted(json.loads(m.read_text())["result"]["seconds"]
+                   for m in root.glob(f"autograded/*/{aid}/{runner.MARKER}"))
+    if not times:
+        return
+    used = min(workers, len(times))
+    slow = [t for t in times if t >= 1.0]
+    print(f"  per submission: median {times[len(times) // 2]:.2f} s, slowest {times[-1]:.1f} s; "
+          f"{len(slow)} took 1 s or more ({sum(slow):.1f} s of the {sum(times):.1f} s in all)")
+    print(f"  all submissions' time / {used} workers: {sum(times) / used:.1f} s; the rest of "
+          f"the {wall:.1f} s (starting, importing, recording, the last worker's tail): "
+          f"{wall - sum(times) / used:.1f} s")
+
+
 def main() -> int:
     from mlinterview import stock
     from mlinterview.grading import runner
@@ -86,6 +106,7 @@ def main() -> int:
         runner.grade(roots["mlinterview"], aid, workers=args.workers)
         ours = time.perf_counter() - start
         print(f"mlinterview grade:      {ours:7.1f} s")
+        where_it_went(roots["mlinterview"], aid, ours, args.workers or runner.default_workers())
         start = time.perf_counter()
         done = stock.nbgrader(roots["stock"], "autograde", aid, "--force")
         theirs = time.perf_counter() - start
