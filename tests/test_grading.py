@@ -991,6 +991,39 @@ def test_a_dask_worker_without_the_course_says_so_and_ids_are_never_shared(tmp_p
     assert len(uids) == 3 and len(set(uids)) == 3
 
 
+DASK_JOB_THAT_DIES = """
+import json, os, sys
+from mlinterview.grading import evaluate, runner
+
+root = evaluate.Path(sys.argv[1])
+settings, _ = runner.settings_for(root)
+
+def grade(self, student, *args):
+    if student == "dies":
+        os._exit(3)
+    return {"student": student, "notebooks": [], "problems": [], "uid": self.uid}
+
+evaluate.Grader.grade = grade
+answers = [runner._dask_job(settings, s, sys.argv[2], [], {}) for s in ("ann", "dies", "bob")]
+print(json.dumps(answers))
+"""
+
+
+def test_a_dask_jobs_process_that_dies_costs_only_that_submission(course_copy):
+    """On a Dask worker each submission is graded in a process forked for it: when that
+    process dies (a crash in the grader's own code), its submission is reported not
+    graded, and the worker goes on to the next."""
+    run = subprocess.run([sys.executable, "-c", DASK_JOB_THAT_DIES, str(course_copy), AID],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    ann, dies, bob = json.loads(run.stdout.strip().splitlines()[-1])
+    assert ann["student"] == "ann" and bob["student"] == "bob" and "error" not in bob
+    first = evaluate.sandbox.FIRST_UID + runner.DASK_UID_BASE  # clear of the local workers' ids
+    assert ann["uid"] > first and bob["uid"] > first
+    assert dies["student"] == "dies" and "died while grading it" in dies["error"] \
+        and "exit status 3" in dies["error"]
+
+
 def test_a_worker_that_dies_or_hangs_costs_only_its_own_submission(course_copy, monkeypatch, capfd):
     """The grader's own code failing where no cell limit reaches (a crash, a hang in C):
     the pool it breaks is rebuilt, the others in it are graded again, and only the cause
