@@ -444,12 +444,16 @@ def probe(limits: Limits | None = None) -> list[str]:
                                 (CLONE_NEWIPC, "IPC namespace", "student code shares System V IPC with the grader")):
             if _libc.unshare(flag) != 0:
                 missing.append(f"no {name} ({os.strerror(ctypes.get_errno())}): {why}")
+        # not root, a worker cannot mount a tmpfs (make_exchange): the exchange is a folder
+        exchange = ("; the folder a kernel shares with the grader is an ordinary temporary "
+                    "folder, with no size limit of its own")
         if userns:
             missing.append("not root: kernels run as the instructor's user (inside a user "
                            "namespace of their own), so their processes count against the "
-                           "instructor's process limit")
+                           "instructor's process limit" + exchange)
         elif os.geteuid() != 0:
-            missing.append("not root: kernels run as the instructor's user, not an unprivileged one")
+            missing.append("not root: kernels run as the instructor's user, not an unprivileged "
+                           "one" + exchange)
         os.write(w, "\n".join(missing).encode())
         os._exit(0)
     os.close(w)
