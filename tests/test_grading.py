@@ -979,7 +979,7 @@ def test_a_dask_worker_without_the_course_says_so_and_ids_are_never_shared(tmp_p
     for _ in range(3):
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child
-            os.write(w, f"{runner._claim_uid(settings)}\n".encode())
+            os.write(w, f"{runner._claim_uid()}\n".encode())
             time.sleep(1)  # holding its id while the others claim theirs
             os._exit(0)
         kids.append(pid)

@@ -202,13 +202,19 @@ def _init_worker(settings, uid_base, counter, started) -> None:
 
 
 def _grade_job(job, student, aid, notebooks, files):
+    _STARTED[job] = 1  # the parent tells the jobs a dead worker was grading from the rest
+    return _guarded(_WORKER, _WATCHDOG, student, aid, notebooks, files)
+
+
+def _guarded(grader, watchdog: float, student, aid, notebooks, files) -> dict:
+    """``grader.grade``, in a process that exits, printing where it was, if the grader's own
+    code is stuck ``watchdog`` seconds; a grader bug costs this submission, not the run."""
     import faulthandler
 
-    _STARTED[job] = 1  # the parent tells the jobs a dead worker was grading from the rest
-    faulthandler.dump_traceback_later(_WATCHDOG, exit=True)
+    faulthandler.dump_traceback_later(watchdog, exit=True)
     try:
-        return _WORKER.grade(student, aid, notebooks, files)
-    except Exception as exc:  # noqa: BLE001 - a grader bug costs this submission, not the run
+        return grader.grade(student, aid, notebooks, files)
+    except Exception as exc:  # noqa: BLE001 - the bug is reported for this submission
         import traceback
 
         return {"student": student, "error": f"{type(exc).__name__}: {exc}",
@@ -423,7 +429,7 @@ def _dask_grader(settings, aid: str):
         return _DASK_GRADER
 
 
-def _claim_uid(settings) -> int:
+def _claim_uid() -> int:
     """A sandbox user id for this process alone on this machine, held until it exits."""
     import fcntl
     import tempfile
@@ -456,21 +462,11 @@ def _dask_job(settings, student: str, aid: str, notebooks: list[str], files: dic
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the job's process
-        import faulthandler
-
         code = 0
         try:
             os.close(r)
-            faulthandler.dump_traceback_later(patience(settings), exit=True)
-            grader.uid = _claim_uid(settings)
-            try:
-                result = grader.grade(student, aid, notebooks, files)
-            except Exception as exc:  # noqa: BLE001 - a grader bug costs this submission
-                import traceback
-
-                result = {"student": student, "error": f"{type(exc).__name__}: {exc}",
-                          "trace": traceback.format_exc()[-2000:]}
-            data = pickle.dumps(result)
+            grader.uid = _claim_uid()
+            data = pickle.dumps(_guarded(grader, patience(settings), student, aid, notebooks, files))
             with os.fdopen(w, "wb") as fh:
                 fh.write(data)
         except BaseException:  # noqa: BLE001
@@ -481,11 +477,12 @@ def _dask_job(settings, student: str, aid: str, notebooks: list[str], files: dic
     with os.fdopen(r, "rb") as fh:
         data = fh.read()
     _, status = os.waitpid(pid, 0)
-    if not data:
+    try:
+        return pickle.loads(data)  # noqa: S301 - written by the grader's own process
+    except Exception:  # noqa: BLE001 - nothing, or half an answer: the process died
         return {"student": student, "error": "the grader's process died while grading it, or was "
                 f"stopped after {patience(settings):g} s without an answer "
                 f"(exit status {os.waitstatus_to_exitcode(status)})"}
-    return pickle.loads(data)  # noqa: S301 - written by the grader's own process
 
 
 def _run_pool(ctx, workers: int, initargs: tuple, batch: list[tuple], finish) -> list[int]:

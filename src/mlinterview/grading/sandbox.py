@@ -42,6 +42,7 @@ import signal
 import stat
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -284,22 +285,27 @@ def _cgroup_places(mountinfo: str, own: str) -> dict[str, str]:
         if len(fields) < dash + 4 or fields[dash + 1] not in ("cgroup", "cgroup2"):
             continue
         root, point, options = fields[3], fields[4], fields[dash + 3].split(",")
-        v2 = fields[dash + 1] == "cgroup2"
-        path = groups.get("") if v2 else None
-        if v2 and path is not None and _under(path, root) and "memory" not in places:
-            folder = os.path.normpath(os.path.join(point, os.path.relpath(path, root)))
-            folder = next((f for f in (folder, os.path.dirname(folder))
+        if fields[dash + 1] == "cgroup2":
+            path = groups.get("")
+            if path is None or not _under(path, root) or "memory" in places:
+                continue
+            own_folder = _seen_at(point, root, path)
+            folder = next((f for f in (own_folder, os.path.dirname(own_folder))
                            if _under(f, point) and "memory" in _handed_down(f)), None)
             if folder is not None:
                 places.update({c: folder for c in CGROUP_CONTROLLERS if c in _handed_down(folder)})
             continue
         for controller in CGROUP_CONTROLLERS:
             path = groups.get(controller)
-            if v2 or controller in places or controller not in options or path is None \
-                    or not _under(path, root):
-                continue
-            places[controller] = os.path.normpath(os.path.join(point, os.path.relpath(path, root)))
+            if controller in options and controller not in places and path is not None \
+                    and _under(path, root):
+                places[controller] = _seen_at(point, root, path)
     return places
+
+
+def _seen_at(point: str, root: str, path: str) -> str:
+    """Where group ``path`` is seen in a hierarchy mounted at ``point`` showing it from ``root``."""
+    return os.path.normpath(os.path.join(point, os.path.relpath(path, root)))
 
 
 def _handed_down(folder: str) -> list[str]:
@@ -404,14 +410,17 @@ def _remove_group(folder: str) -> None:
             for pid in pids:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
-            import time
+            time.sleep(min(0.1, 0.01 * (attempt + 1)))  # a killed process leaves when reaped
 
-            time.sleep(0.01 * (attempt + 1))  # a killed process leaves its group when reaped
+
+_STALE_CLEARED: set[str] = set()  # the parents this process has cleared already
 
 
 def _clear_stale(parents: set[str]) -> None:
-    """Remove the groups a grader that was killed left behind (its process is gone)."""
-    for parent in parents:
+    """Remove the groups a grader that was killed left behind (its process is gone), once
+    per parent folder in each process."""
+    for parent in parents - _STALE_CLEARED:
+        _STALE_CLEARED.add(parent)
         for folder in glob.glob(os.path.join(parent, GROUP_PREFIX + "*")):
             owner = os.path.basename(folder)[len(GROUP_PREFIX):].split("-")[0]
             if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
