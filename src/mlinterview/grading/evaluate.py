@@ -819,6 +819,7 @@ class Grader:
         self.limit_output = LimitOutput(max_lines=settings.max_lines,
                                         max_traceback=settings.max_traceback)
         self.shell = kernel_side.Shell()
+        self.shell.warm_up()
         # the trusted side and the kernel read the same data files
         os.environ["MLINTERVIEW_DATA"] = str(settings.data_dir)
         self.plan = sandbox.default_plan(settings.course_root, settings.data_dir)
