@@ -178,3 +178,35 @@ def test_a_notebook_nbgrader_rejects_is_one_line(tmp_path):
 def test_committed_build_is_fresh():
     """What CI checks: source/ and release/ equal a fresh build of notebooks/."""
     assert course.build(ROOT, check=True).stale == []
+
+
+_IMPORTS = """
+import sys, time
+start = time.perf_counter()
+{first}
+import nbformat
+nbformat.validate(nbformat.v4.new_notebook())  # validates with jsonschema, as grading does
+took = time.perf_counter() - start
+print("rfc3987_syntax" in sys.modules, round(took, 2))
+"""
+
+
+def test_the_command_reads_notebooks_without_jsonschemas_slow_optional_import():
+    """``mlinterview._quick_imports`` (imported first by the command and by pytest) keeps
+    ``rfc3987_syntax`` out of jsonschema's import: it builds a grammar as it loads, about
+    1 s of every ``mlinterview`` run. Without it the module is loaded (the test can fail);
+    with it, it is not, notebooks still validate, and it can still be imported later."""
+    import importlib.util
+
+    if importlib.util.find_spec("rfc3987_syntax") is None:
+        pytest.skip("rfc3987_syntax is not installed here: nothing to keep out")
+    loaded = {}
+    for label, first in (("plain", ""), ("quick", "import mlinterview._quick_imports")):
+        done = subprocess.run([sys.executable, "-c", _IMPORTS.format(first=first)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        loaded[label] = done.stdout.split()[0]
+    assert loaded == {"plain": "True", "quick": "False"}
+    later = subprocess.run([sys.executable, "-c", "import mlinterview._quick_imports, nbformat; "
+                            "import rfc3987_syntax"], capture_output=True, text=True, timeout=120)
+    assert later.returncode == 0, later.stderr[-2000:]

@@ -6,7 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import course
+from . import (
+    _quick_imports,  # noqa: F401 - before anything reads a notebook (see it)
+    course,
+)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -107,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="grade on a Dask cluster: its scheduler's address (tcp://host:8786), "
                         "or 'local' for one on this machine. Every worker needs mlinterview and "
                         "the course at the same path; only this machine writes the gradebook")
+    p.add_argument("--skip-solution-check", action="store_true",
+                   help="do not grade the course's own solution first (by default, if it "
+                        "loses a point here, nothing is graded: every student would lose it too)")
     p.set_defaults(func=_delegate("grading.cli", "grade_command"))
 
     p = sub.add_parser("report", help="cohort report (HTML with plots) and a CSV for an LMS")
