@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
+import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -1105,3 +1107,84 @@ def test_an_unreadable_source_notebook_leaves_no_lesson_cell_out(tmp_path):
     tagged, authored = evaluate.Grader._lesson(grader, AID, NB)
     assert tagged and tagged < authored  # the timing plot, among the author's cells
     assert evaluate.Grader._lesson(grader, AID, "broken") == (frozenset(), frozenset())
+
+
+def test_a_course_whose_solution_loses_points_here_records_nothing(course_copy):
+    """A data file the hidden tests read is missing on this machine. The course's own
+    solution, graded first, loses points, so every student would lose the same: the run
+    stops, naming the parts and the file, and records nothing (no gradebook row, no
+    autograded/ folder; submitted/ untouched). With the check skipped, the honest student
+    is graded and loses exactly what the solution lost: the check is not crying wolf."""
+    aid, nb = "m06_sql_duckdb", "sql_joins_and_windows"
+    shutil.copytree(ROOT / "data", course_copy / "data")  # the course's own data/, used
+    (course_copy / "data" / "m06_shop" / "orders.csv").unlink()
+    made = stock.nbgrader(course_copy, "generate_assignment", aid, "--force")
+    assert made.returncode == 0, made.stderr[-2000:]
+    for student, base in (("honest", "solution"), ("blank", "blank")):
+        folder = course_copy / "submitted" / student / aid
+        folder.mkdir(parents=True)
+        nbformat.write(submissions.fixture_submission(ROOT, aid, nb, None, base),
+                       folder / f"{nb}.ipynb")
+    before = _tree_digest(course_copy / "submitted")
+    db = f"sqlite:///{course_copy / 'gradebook.db'}"
+
+    with pytest.raises(runner.SolutionFails) as stop:
+        runner.grade(course_copy, aid, workers=2, out=io.StringIO())
+    message = str(stop.value)
+    points = float(re.search(r"loses (\d+) of \d+ points", message).group(1))
+    named = re.findall(rf"{nb}/(\w+)", message)
+    assert message.count("orders.csv") == 1, message  # one reason, said once for its parts
+    assert "Nothing was recorded" in message and "--skip-solution-check" in message
+    assert stock.read_grades(db, aid) == []
+    assert not list((course_copy / "autograded").glob(f"*/{aid}"))
+    assert _tree_digest(course_copy / "submitted") == before
+
+    summary = runner.grade(course_copy, aid, workers=2, check_solution=False, out=io.StringIO())
+    assert sorted(summary.graded) == ["blank", "honest"] and summary.solution_points is None
+    honest = [g for g in stock.read_grades(db, aid) if g.student == "honest"]
+    assert set(named) <= {g.grade_id for g in honest if g.score < g.max_score}
+    assert sum(g.max_score - g.score for g in honest) == points > 0
+    assert _tree_digest(course_copy / "submitted") == before
+
+
+def test_the_solution_is_graded_first_and_its_score_reported(course_copy):
+    """On an intact course the solution scores full marks; the students are recorded as
+    before, and the solution itself is never a student of the gradebook."""
+    _generate(course_copy)
+    _hand_in(course_copy, {"ann": submissions.fixture_submission(ROOT, AID, NB, None)})
+    out = io.StringIO()
+    summary = runner.grade(course_copy, AID, workers=1, out=out)
+    assert summary.solution_points == sum(_points(course_copy).values())
+    assert summary.graded == ["ann"]
+    assert {g.student for g in stock.read_grades(f"sqlite:///{course_copy / 'gradebook.db'}", AID)} \
+        == {"ann"}
+    assert runner.SOLUTION in out.getvalue()  # on the progress line
+
+
+_SHELL_STATE = r"""
+import json, sys
+from mlinterview.grading import kernel
+shell = kernel.Shell()
+if sys.argv[1] == "warm":
+    shell.warm_up()
+probe = ("import sys\n_seen = (sorted(globals()), [n for n in ('last_type', 'last_value', "
+         "'last_traceback', 'last_exc') if hasattr(sys, n)], get_ipython().execution_count)\n"
+         "print(_seen)")
+print(json.dumps({"state": shell.run(probe, 3)[0]["text"],
+                  "error": shell.run("def f():\n    raise ValueError('x')\nf()", 4)}))
+"""
+
+
+def test_a_warmed_up_shell_looks_fresh_to_the_learner():
+    """Every kernel forks from a shell that has shown an error and a table (Shell.warm_up):
+    a fresh kernel's first error then costs it no time. What a learner's cell can see (its
+    globals, sys.last_*, the execution count) and the error it is shown must be exactly
+    those of a shell that never warmed up."""
+    seen = {}
+    for mode in ("fresh", "warm"):
+        done = subprocess.run([sys.executable, "-c", _SHELL_STATE, mode], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        seen[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["warm"] == seen["fresh"]
+    assert "_f" not in seen["warm"]["state"] and "ValueError" in str(seen["warm"]["error"])

@@ -13,7 +13,11 @@ def grade_command(args: argparse.Namespace) -> int:
 
     root = course.find_root(args.root)
     summary = runner.grade(root, args.assignment, workers=args.workers, students=args.students,
-                           scheduler=args.scheduler)
+                           scheduler=args.scheduler,
+                           check_solution=not args.skip_solution_check)
+    if summary.solution_points is not None:
+        print(f"the course's solution scored {summary.solution_points:g} of "
+              f"{summary.solution_points:g} points here first")
     print(f"graded {len(summary.graded)} submission(s) in {summary.seconds:.1f} s; "
           f"skipped {len(summary.skipped)} unchanged")
     for student, problems in sorted(summary.problems.items()):

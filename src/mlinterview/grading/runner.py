@@ -45,6 +45,7 @@ class Summary:
     problems: dict[str, list[str]] = field(default_factory=dict)
     missing_protections: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    solution_points: float | None = None  # what the course's solution scored here, if graded
 
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -243,17 +244,21 @@ class Progress:
 
 def grade(root: Path, aid: str, workers: int | None = None, students: list[str] | None = None,
           out=sys.stderr, cell_timeout: float | None = None,
-          submission_timeout: float | None = None, scheduler: str | None = None) -> Summary:
+          submission_timeout: float | None = None, scheduler: str | None = None,
+          check_solution: bool = True) -> Summary:
     """Grade ``aid``'s submissions on this machine's workers, or, given ``scheduler`` (a Dask
-    scheduler's address, or "local" for a Dask cluster on this machine), on a Dask cluster's."""
+    scheduler's address, or "local" for a Dask cluster on this machine), on a Dask cluster's.
+
+    Unless ``check_solution`` is false, the course's own solution is graded first, beside
+    the students, and nothing is recorded unless it scores full marks (see ``_finisher``)."""
     with one_thread():
         return _grade(root, aid, workers, students, out, cell_timeout, submission_timeout,
-                      scheduler)
+                      scheduler, check_solution)
 
 
 def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None, out,
            cell_timeout: float | None, submission_timeout: float | None,
-           scheduler: str | None = None) -> Summary:
+           scheduler: str | None = None, check_solution: bool = True) -> Summary:
     import multiprocessing
 
     from nbgrader.api import Gradebook, MissingEntry
@@ -296,6 +301,8 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
         print(f"{len(summary.skipped)} submission(s) already graded and unchanged: skipped", file=out)
     if not jobs:
         return summary
+    if check_solution:  # graded first, beside the students (see _finisher)
+        jobs.insert(0, (SOLUTION, read_files(root / "source" / aid), None))
     # two per core by default: while one student's code sleeps or a grader waits on its
     # kernel, another runs (time budgets do not count waits for a busy CPU: see checks)
     workers = max(1, min(workers or default_workers(), len(jobs)))
@@ -341,10 +348,54 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
     return summary
 
 
-def _finisher(root: Path, gb, aid: str, jobs: list[tuple], summary: Summary, progress: Progress):
-    """What the writer does with each answer: record it, or note why it could not be graded."""
+SOLUTION = "the course's solution"  # the first job's student: source/<aid>/ as handed in
 
-    def finish(job: int, result: dict) -> None:
+
+class SolutionFails(SystemExit):
+    """The course's own solution lost points here: the run stops and records nothing."""
+
+
+def _solution_lost(result: dict, aid: str) -> tuple[str | None, float]:
+    """Why the course's solution lost points here (None when it lost none), and the points
+    it was graded on; parts graded by hand do not count. Parts that failed the same way
+    are named together, so a missing file is said once, not once per part."""
+    if "error" in result:
+        return f"  it could not be graded: {result['error']}", 0.0
+    by_reason: dict[str, list[str]] = {}
+    total = lost = 0.0
+    for nb in result["notebooks"]:
+        if nb["status"] != "graded":
+            by_reason.setdefault(f"{nb['name']}.ipynb: {nb['message']}", [])
+        for gid, (score, most) in sorted(nb["grades"].items()):
+            if score is None:
+                continue
+            total += most
+            if score < most:
+                lost += most - score
+                why = nb["failures"].get(gid) or "no message"
+                by_reason.setdefault(why, []).append(f"{nb['name']}/{gid}")
+    if not by_reason:
+        return None, total
+    lines = [f"{SOLUTION} (source/{aid}/) loses {lost:g} of {total:g} points on this machine, "
+             f"so every student's answer would too:"]
+    for why, parts in by_reason.items():
+        names = ", ".join(parts[:6]) + (f" and {len(parts) - 6} more" if len(parts) > 6 else "")
+        lines.append(f"  {why}" + (f"\n    ({len(parts)} part(s): {names})" if parts else ""))
+    return "\n".join(lines), total
+
+
+def _finisher(root: Path, gb, aid: str, jobs: list[tuple], summary: Summary, progress: Progress):
+    """What the writer does with each answer: record it, or note why it could not be graded.
+
+    When the course's own solution is among the jobs (the first: see ``grade``), no answer
+    is recorded until it has scored full marks here, and if it loses a point the run stops
+    with :class:`SolutionFails`: whatever cost it that point (a data file missing, a library
+    that changed its answers) would cost every student the same, and their wrong grades
+    would reach the gradebook and their feedback."""
+    held: list[tuple[int, dict]] | None = [] if any(j[0] == SOLUTION and j[2] is None
+                                                   for j in jobs) else None
+
+    def record_one(job: int, result: dict) -> None:
         student, files, digest = jobs[job]
         if "error" in result:
             summary.problems.setdefault(student, []).append(f"not graded: {result['error']}")
@@ -355,7 +406,26 @@ def _finisher(root: Path, gb, aid: str, jobs: list[tuple], summary: Summary, pro
                 f"{nb['name']}: {nb['message']}" for nb in result["notebooks"] if nb["message"]]
             if problems:
                 summary.problems[student] = problems
+
+    def finish(job: int, result: dict) -> None:
+        nonlocal held
+        student, _, digest = jobs[job]
         progress.step(student)
+        if student == SOLUTION and digest is None:
+            why, total = _solution_lost(result, aid)
+            if why:
+                raise SolutionFails(
+                    f"error: {why}\nNothing was recorded. Fix the course or the machine (a data "
+                    f"file missing? a library's version?), or grade anyway with "
+                    f"--skip-solution-check.")
+            summary.solution_points = total
+            waiting, held = held or [], None
+            for args in waiting:
+                record_one(*args)
+        elif held is not None:
+            held.append((job, result))
+        else:
+            record_one(job, result)
 
     return finish
 
@@ -495,16 +565,21 @@ def _run_pool(ctx, workers: int, initargs: tuple, batch: list[tuple], finish) ->
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                              initargs=initargs) as pool:
         futures = {pool.submit(_grade_job, *args): args[0] for args in batch}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                result = future.result()
-            except BrokenProcessPool:
-                cut.append(job)
-                continue
-            except Exception as exc:  # noqa: BLE001 - the job could not be sent or answered
-                result = {"error": f"worker failed: {exc}"}
-            finish(job, result)
+        try:
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    cut.append(job)
+                    continue
+                except Exception as exc:  # noqa: BLE001 - the job could not be sent or answered
+                    result = {"error": f"worker failed: {exc}"}
+                finish(job, result)
+        except BaseException:  # the run stops (SolutionFails, Ctrl-C): no job not yet begun
+            for future in futures:
+                future.cancel()
+            raise
     return sorted(cut)
 
 
