@@ -17,7 +17,7 @@ def grade_command(args: argparse.Namespace) -> int:
                            check_solution=not args.skip_solution_check)
     if summary.solution_points is not None:
         print(f"the course's solution scored {summary.solution_points:g} of "
-              f"{summary.solution_points:g} points here first")
+              f"{summary.solution_points:g} points here first ({summary.solution_seconds:.1f} s)")
     print(f"graded {len(summary.graded)} submission(s) in {summary.seconds:.1f} s; "
           f"skipped {len(summary.skipped)} unchanged")
     for student, problems in sorted(summary.problems.items()):

@@ -46,6 +46,7 @@ class Summary:
     missing_protections: list[str] = field(default_factory=list)
     seconds: float = 0.0
     solution_points: float | None = None  # what the course's solution scored here, if graded
+    solution_seconds: float = 0.0  # and how long it took
 
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -418,7 +419,7 @@ def _finisher(root: Path, gb, aid: str, jobs: list[tuple], summary: Summary, pro
                     f"error: {why}\nNothing was recorded. Fix the course or the machine (a data "
                     f"file missing? a library's version?), or grade anyway with "
                     f"--skip-solution-check.")
-            summary.solution_points = total
+            summary.solution_points, summary.solution_seconds = total, result["seconds"]
             waiting, held = held or [], None
             for args in waiting:
                 record_one(*args)
