@@ -1188,3 +1188,22 @@ def test_a_warmed_up_shell_looks_fresh_to_the_learner():
         seen[mode] = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["warm"] == seen["fresh"]
     assert "_f" not in seen["warm"]["state"] and "ValueError" in str(seen["warm"]["error"])
+
+
+def test_a_solution_that_cannot_be_graded_stops_the_run_too(course_copy, monkeypatch):
+    """The grader dies on the course's solution (twice: it is tried again alone). Then
+    nothing says the course works here: the run stops with that reason, recording nothing."""
+    _generate(course_copy)
+    _hand_in(course_copy, {"ann": submissions.fixture_submission(ROOT, AID, NB, None)})
+    real = evaluate.Grader.grade
+
+    def grade(self, student, *args):  # runs in the forked workers, which inherit the patch
+        if student == runner.SOLUTION:
+            os._exit(3)
+        return real(self, student, *args)
+
+    monkeypatch.setattr(evaluate.Grader, "grade", grade)
+    with pytest.raises(runner.SolutionFails, match="could not be graded here: the grader's worker died"):
+        runner.grade(course_copy, AID, workers=2, out=io.StringIO())
+    assert stock.read_grades(f"sqlite:///{course_copy / 'gradebook.db'}", AID) == []
+    assert not (course_copy / "autograded" / "ann").exists()

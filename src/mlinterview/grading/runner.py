@@ -361,7 +361,7 @@ def _solution_lost(result: dict, aid: str) -> tuple[str | None, float]:
     it was graded on; parts graded by hand do not count. Parts that failed the same way
     are named together, so a missing file is said once, not once per part."""
     if "error" in result:
-        return f"  it could not be graded: {result['error']}", 0.0
+        return f"{SOLUTION} (source/{aid}/) could not be graded here: {result['error']}", 0.0
     by_reason: dict[str, list[str]] = {}
     total = lost = 0.0
     for nb in result["notebooks"]:
