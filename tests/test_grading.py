@@ -736,6 +736,23 @@ def test_warm_imports_what_the_notebooks_import():
     assert "sklearn.neighbors" in runner.warm(ROOT / "source" / "m03_ml_coding")
 
 
+def test_the_kernel_factory_imports_what_kernels_run_never_what_only_tests_do(tmp_path):
+    """Test cells run in the grader: a module only a hidden test imports is the workers' to
+    import. Lesson and answer cells run in the kernel: the factory imports theirs."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import fractions"),
+        nbformat.v4.new_code_cell("def f():\n    import heapq", metadata={"nbgrader": {
+            "solution": True, "grade": False, "grade_id": "a", "locked": False, "schema_version": 3}}),
+        nbformat.v4.new_code_cell("import zipfile", metadata={"nbgrader": {
+            "solution": False, "grade": True, "grade_id": "t", "points": 1, "locked": True,
+            "schema_version": 3}})])
+    nbformat.write(nb, tmp_path / "lesson.ipynb")
+    kernels, workers = runner.kernel_modules(tmp_path), runner.warm(tmp_path)
+    assert {"fractions", "heapq", "numpy", "mlinterview.checks"} <= set(kernels)
+    assert "zipfile" not in kernels and "nbgrader.api" not in kernels
+    assert {"fractions", "heapq", "zipfile", "nbgrader.api"} <= set(workers)
+
+
 FORK_AFTER_OPENMP = """
 import contextlib, os, signal, sys
 import numpy as np
@@ -798,7 +815,7 @@ if sys.argv[1] == "wall":
 root = evaluate.Path(sys.argv[2])
 settings = evaluate.Settings(course_root=root, db_url="sqlite://", data_dir=root / "data")
 grader = evaluate.Grader(settings, sandbox.FIRST_UID + 90)
-kernel = evaluate.Kernel(settings, {}, grader.uid, grader.shell, grader.plan,
+kernel = evaluate.Kernel(settings, {}, grader.uid, grader.kernels, grader.plan,
                          grader.private_mounts)
 try:
     kernel.start()
@@ -844,7 +861,7 @@ limits = sandbox.Limits(kernel_memory_mb=int(sys.argv[1]))
 settings = evaluate.Settings(course_root=root, db_url="sqlite://", data_dir=root / "data",
                              limits=limits)
 grader = evaluate.Grader(settings, sandbox.FIRST_UID + 91)
-kernel = evaluate.Kernel(settings, {}, grader.uid, grader.shell, grader.plan,
+kernel = evaluate.Kernel(settings, {}, grader.uid, grader.kernels, grader.plan,
                          grader.private_mounts)
 cell = '''
 import os, time
@@ -1207,3 +1224,95 @@ def test_a_solution_that_cannot_be_graded_stops_the_run_too(course_copy, monkeyp
         runner.grade(course_copy, AID, workers=2, out=io.StringIO())
     assert stock.read_grades(f"sqlite:///{course_copy / 'gradebook.db'}", AID) == []
     assert not (course_copy / "autograded" / "ann").exists()
+
+
+_MEMORY_PROBE = '''
+def _count_in_my_memory(needles):
+    """How often each needle (two halves: the whole never exists here but where it was
+    put) is in this process's memory not backed by a file (heap, stack, anonymous maps),
+    read in place, and how many bytes were read."""
+    import ctypes
+
+    found, read = {key: 0 for key in needles}, 0
+    longest = max(len(a) + len(b) for a, b in needles.values())
+    with open("/proc/self/maps") as maps:
+        regions = [line.split() for line in maps.read().splitlines()]
+    for fields in regions:
+        name = fields[5] if len(fields) > 5 else ""
+        if not fields[1].startswith("rw") or name not in ("", "[heap]", "[stack]"):
+            continue
+        low, high = (int(x, 16) for x in fields[0].split("-"))
+        at = low
+        while at < high:
+            size = min(high - at, 1 << 24)
+            chunk = ctypes.string_at(at, min(size + longest, high - at))
+            read += size
+            for key, (a, b) in needles.items():
+                i = chunk.find(a)
+                while 0 <= i < size:
+                    found[key] += chunk[i + len(a):i + len(a) + len(b)] == b
+                    i = chunk.find(a, i + 1)
+            del chunk
+            at += size
+    return found, read
+
+
+print("MEMORY", _count_in_my_memory(NEEDLES))
+'''
+
+
+def _needle(text: str) -> tuple[bytes, bytes]:
+    data = text.encode()
+    return data[:len(data) // 2], data[len(data) // 2:]
+
+
+def test_a_kernel_holds_nothing_its_grader_has_seen(course_copy, monkeypatch):
+    """A kernel forked from a grading worker held a copy of the worker's memory: the hidden
+    tests and the solution it had run, the students it had graded, the instructor's
+    environment; a learner's cell could read them all and print them into its own feedback.
+    Kernels are born in a factory started afresh (``grading.factory``). A probe student,
+    graded after the course's solution and another student by the same worker, searches
+    every readable byte of its own memory: it must find its own text (the search works)
+    and none of the others'."""
+    _generate(course_copy)
+    source = (course_copy / "source" / AID / f"{NB}.ipynb").read_text()
+    release = (course_copy / "release" / AID / f"{NB}.ipynb").read_text()
+    package = "".join(p.read_text() for p in (ROOT / "src" / "mlinterview").rglob("*.py"))
+
+    def secret_line(begin: str, end: str) -> str:
+        """The longest line between the markers that only the grader ever holds."""
+        cells = [c.source for c in nbformat.reads(source, 4).cells if begin in c.source]
+        lines = [line.strip() for text in cells
+                 for line in text.split(begin, 1)[1].split(end, 1)[0].splitlines()]
+        line = max((t for t in lines if t not in release and t not in package), key=len)
+        assert len(line) > 30, line
+        return line
+
+    hidden = secret_line("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+    solution = secret_line("### BEGIN SOLUTION", "### END SOLUTION")
+    token = os.urandom(8).hex()
+    other = f"# another student's answer {token[:8]}-{token[8:]}"
+    monkeypatch.setenv("MLINTERVIEW_TEST_INSTRUCTORS_SECRET", f"canary-{token[::-1]}")
+    needles = {"own text": _needle(f"my own probe {token[::-1]}"), "hidden test": _needle(hidden),
+               "solution": _needle(solution), "another student": _needle(other),
+               "instructor's environment": _needle(f"canary-{token[::-1]}")}
+
+    def answered(first_answer: str) -> nbformat.NotebookNode:  # a blank: no solution in it
+        nb = submissions.fixture_submission(ROOT, AID, NB, None, "blank")
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+        cell.source = first_answer + "\n" + cell.source
+        return nb
+
+    probe = (f"# my own probe {token[::-1]}\nNEEDLES = {needles!r}\n" + _MEMORY_PROBE)
+    _hand_in(course_copy, {"aa_other": answered(other), "zz_probe": answered(probe)})
+    summary = runner.grade(course_copy, AID, workers=1, out=io.StringIO())
+    assert sorted(summary.graded) == ["aa_other", "zz_probe"], summary.problems
+    graded = nbformat.read(course_copy / "autograded" / "zz_probe" / AID / f"{NB}.ipynb", 4)
+    said = [o.get("text", "") + o.get("evalue", "") for c in graded.cells
+            for o in c.get("outputs", []) if "MEMORY" in o.get("text", "") or "Error" in o.get("ename", "")]
+    line = next((s for s in said if s.startswith("MEMORY")), None)
+    assert line is not None, said
+    found, read = ast.literal_eval(line.removeprefix("MEMORY").strip())
+    assert read > 50_000_000, f"only {read} bytes read: the search shows nothing"
+    assert found.pop("own text") >= 1, "the probe cannot find its own text: the search is broken"
+    assert found == dict.fromkeys(found, 0)

@@ -93,7 +93,7 @@ else:
     settings = evaluate.Settings(course_root=root, db_url="sqlite://")
     grader = evaluate.Grader(settings, sandbox.FIRST_UID + 92)
     for name, answer in variants.items():
-        kernel = evaluate.Kernel(settings, {}, grader.uid, grader.shell, grader.plan,
+        kernel = evaluate.Kernel(settings, {}, grader.uid, grader.kernels, grader.plan,
                                  grader.private_mounts)
         try:
             kernel.start()

@@ -11,7 +11,11 @@ Processes, from trusted to untrusted:
   heavy libraries are imported: sanitises a submission with nbgrader's own
   preprocessors, runs its test cells *itself* (trusted code, trusted source)
   and scores the cells with nbgrader's ``determine_grade``;
-* per submission a **kernel** (``kernel``) forked from the worker into a
+* the kernel **factory** (``factory``): a Python started afresh (never a fork
+  of the writer or a worker, which hold the hidden tests, the solution and
+  other students' work), with the libraries imported and an IPython shell
+  ready; it only forks kernels;
+* per submission a **kernel** (``kernel``) forked from the factory into a
   sandbox (``sandbox``): runs the learner's answer and lesson cells and
   answers the worker's questions ("what is ``COMPLEXITY``?", "call
   ``first_pair_with_sum`` with these arguments") with data only (``wire``).

@@ -50,8 +50,8 @@ import nbformat
 from mlinterview import cellflow
 from mlinterview.checks import WaitForgivingDeadline
 
+from . import factory, mirror, sandbox, wire
 from . import kernel as kernel_side
-from . import mirror, sandbox, wire
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 SKIPPED_NOTE = ("(not run while grading: a lesson illustration tagged skip-when-grading, "
@@ -93,9 +93,10 @@ class KernelLost(Exception):
 class Kernel:
     """The worker's end of one sandboxed kernel."""
 
-    def __init__(self, settings: Settings, files: dict[str, bytes], uid: int, shell, plan,
-                 private_mounts: bool = False):
-        self.settings, self.files, self.uid, self.shell = settings, files, uid, shell
+    def __init__(self, settings: Settings, files: dict[str, bytes], uid: int,
+                 kernels: factory.KernelFactory, plan, private_mounts: bool = False):
+        self.settings, self.files, self.uid, self.factory = settings, files, uid, kernels
+        self.private_mounts = private_mounts
         self.pid = self.middle = None
         self.sock = None
         self.group: sandbox.KernelGroup | None = None  # its processes' memory and CPU, together
@@ -126,55 +127,30 @@ class Kernel:
         sandbox.remove_exchange(self.exchange)
 
     def start(self) -> None:
+        """A new kernel, born in the factory (never a fork of this worker: see ``factory``)."""
         self.broken = False
         ours, theirs = socket.socketpair()
-        r, w = os.pipe()
         self.group, _ = sandbox.KernelGroup.make(self.settings.limits)
-        middle = os.fork()
-        if middle == 0:  # pragma: no cover - runs in the forked processes
-            try:
-                ours.close()
-                os.close(r)
-                grouped = False
-                if self.group is not None:
-                    with contextlib.suppress(OSError):
-                        self.group.join()  # before the kernel is forked: it is born there
-                        grouped = True
-                missing, userns = sandbox.enter_namespaces()
-                if not grouped:
-                    missing.append("cgroup")
-                pid = os.fork()
-                if pid == 0:
-                    os.close(w)
-                    try:
-                        sandbox.confine(self.plan, self.files, self.uid, self.settings.limits,
-                                        "mount" not in missing, (theirs.fileno(),), userns)
-                        kernel_side.serve(theirs, self.shell)
-                    finally:
-                        os._exit(70)
-                theirs.close()
-                os.write(w, f"{pid} {','.join(missing)}".encode())
-                os.close(w)
-                os.waitpid(pid, 0)
-            finally:
-                os._exit(0)
-        theirs.close()
-        os.close(w)
-        data = b""
-        while chunk := os.read(r, 4096):
-            data += chunk
-        os.close(r)
-        pid_text, _, missing = data.decode().partition(" ")
-        self.pid, self.middle, self.sock = int(pid_text), middle, ours
-        self.missing = [m for m in missing.split(",") if m]
+        job = {"files": self.files, "uid": self.uid, "plan": self.plan,
+               "limits": self.settings.limits, "data_dir": str(self.settings.data_dir),
+               "group": self.group.folders if self.group is not None else None}
+        try:
+            self.middle, self.pid, self.missing = factory.ask(self.factory, job, theirs,
+                                                              self.private_mounts)
+        except BaseException:
+            ours.close()
+            if self.group is not None:
+                self.group.remove()
+                self.group = None
+            raise
+        self.sock = ours
 
     def close(self) -> None:
         if self.pid:
             with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)
         if self.middle:
-            with contextlib.suppress(OSError):
-                os.waitpid(self.middle, 0)
+            factory.wait_gone(self.middle)  # its middle has seen it die
         if self.sock:
             self.sock.close()
         if self.group is not None:
@@ -801,9 +777,10 @@ class NotebookResult:
 
 
 class Grader:
-    """One warm worker: configured nbgrader preprocessors and a ready IPython shell."""
+    """One warm worker: configured nbgrader preprocessors, and a kernel factory (given, or
+    started here) whose kernels hold nothing this worker has seen (see ``factory``)."""
 
-    def __init__(self, settings: Settings, uid: int):
+    def __init__(self, settings: Settings, uid: int, kernels: factory.KernelFactory | None = None):
         from nbgrader.preprocessors import (
             CheckCellMetadata,
             ClearOutput,
@@ -818,8 +795,11 @@ class Grader:
                                              OverwriteCells, CheckCellMetadata)]
         self.limit_output = LimitOutput(max_lines=settings.max_lines,
                                         max_traceback=settings.max_traceback)
-        self.shell = kernel_side.Shell()
-        self.shell.warm_up()
+        if kernels is None:
+            from .runner import kernel_modules
+
+            kernels = factory.KernelFactory.start(kernel_modules(), settings.data_dir)
+        self.kernels = kernels
         # the trusted side and the kernel read the same data files
         os.environ["MLINTERVIEW_DATA"] = str(settings.data_dir)
         self.plan = sandbox.default_plan(settings.course_root, settings.data_dir)
@@ -829,7 +809,7 @@ class Grader:
         self._lessons: dict = {}
         self.references = memo.install()  # the same seeded cases for every student: computed once
         # what is here now lives as long as the worker: out of the collector's sight, so
-        # a kernel forked from it does not copy every page of it the first time it collects
+        # a process forked from it (a Dask job's) does not copy every page of it when it collects
         gc.freeze()
 
     def grade(self, student: str, aid: str, notebooks: list[str], files: dict[str, bytes]) -> dict:
@@ -914,7 +894,7 @@ class Grader:
 
         code = [cell for cell in nb.cells if cell.cell_type == "code"]
         skip = {id(code[i]) for i in cellflow.plan([c.source for c in code], *lesson).skip}
-        kernel = Kernel(self.settings, files, self.uid, self.shell, self.plan, self.private_mounts)
+        kernel = Kernel(self.settings, files, self.uid, self.kernels, self.plan, self.private_mounts)
         ran: list[str] = []  # ordinary cells that ran (replayed into a restarted kernel)
         failures: dict[str, str] = {}
         notes: list[str] = []  # what a restart could not restore, for the report

@@ -156,7 +156,7 @@ class Shell:
             self.shell.enable_matplotlib("inline")
 
     def warm_up(self) -> None:
-        """Show one error and one table here, in the worker, so that every kernel forked from
+        """Show one error and one table here, in the kernel factory, so that every kernel forked from
         it starts with IPython's traceback formatter and pandas' HTML table ready: the first
         error a fresh shell shows costs it 0.12 s, and nearly every submission has one (a
         blank answer's NotImplementedError). The shell is left as it was: no name, no output,

@@ -58,9 +58,9 @@ def one_thread():
 
     It is also what makes forking safe. GNU OpenMP (the libgomp scikit-learn's wheels
     ship) keeps a pool of threads after its first parallel region, and a process forked
-    from one that used it hangs at its own first parallel region: the kernels fork
-    from the workers, the workers from this process, and a worker runs scikit-learn
-    references before it forks a restarted kernel. The environment caps libraries
+    from one that used it hangs at its own first parallel region: the workers fork
+    from this process, a Dask job's process from a worker that ran scikit-learn
+    references, and the kernel factory inherits the cap. The environment caps libraries
     loaded from now on; threadpoolctl caps the ones already loaded (say, by a Python
     session or a test run that fitted a model before calling ``grade``). Both are
     put back afterwards."""
@@ -110,15 +110,31 @@ def settings_for(root: Path, cell_timeout: float | None = None,
 
 
 WARM_MODULES = ("numpy", "pandas", "scipy", "sklearn", "duckdb", "matplotlib.pyplot", "IPython",
-                "matplotlib_inline.backend_inline", "mlinterview.checks", "mlinterview.datasets",
-                "nbgrader.preprocessors", "nbgrader.api")
+                "matplotlib_inline.backend_inline", "mlinterview.checks", "mlinterview.datasets")
+GRADER_MODULES = ("nbgrader.preprocessors", "nbgrader.api")  # the workers', not the kernels'
 
 
 def warm(source_dir: Path | None = None) -> list[str]:
-    """Import what every kernel needs, once, before the workers fork: the course's
-    libraries, and every library module the assignment's notebooks and the exercise
-    helpers import (``sklearn.neighbors`` alone costs a kernel 0.1 s). Returns them."""
+    """Import what the workers need, once, before they fork: the course's libraries, and
+    every library module the assignment's notebooks (hidden tests too) and the exercise
+    helpers import (``sklearn.neighbors`` alone costs 0.1 s). Returns them."""
     import importlib
+
+    done = []
+    for name in dict.fromkeys([*GRADER_MODULES, *kernel_modules(source_dir, tests=True)]):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001,S112 - a module that will not import is the kernel's problem
+            continue
+        done.append(name)
+    return done
+
+
+def kernel_modules(source_dir: Path | None = None, tests: bool = False) -> list[str]:
+    """The modules every kernel needs, imported once by the kernel factory: the course's
+    libraries and helpers, and what the notebooks' cells import; test cells only if
+    ``tests`` (they run in the grader, never in a kernel). Names only: the factory never
+    reads ``source/`` (see ``factory``)."""
     import pkgutil
 
     import mlinterview.exercises as exercises
@@ -134,17 +150,12 @@ def warm(source_dir: Path | None = None) -> list[str]:
             sources.append(Path(exercises.__path__[0], f"{info.name}.py").read_text())
     for path in sorted(source_dir.glob("*.ipynb")) if source_dir else ():
         with contextlib.suppress(CourseError):  # a broken notebook is reported when graded
-            sources += [c.source for c in read_ipynb(path).cells if c.cell_type == "code"]
+            sources += [c.source for c in read_ipynb(path).cells if c.cell_type == "code"
+                        and (tests or not c.metadata.get("nbgrader", {}).get("grade")
+                             or c.metadata.get("nbgrader", {}).get("solution"))]
     names += sorted(m for text in sources for m in imported_modules(text)
                     if m.split(".")[0] in ALLOWED_MODULE_ROOTS)
-    done = []
-    for name in dict.fromkeys(names):
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001,S112 - a module that will not import is the kernel's problem
-            continue
-        done.append(name)
-    return done
+    return list(dict.fromkeys(names))
 
 
 def imported_modules(source: str) -> set[str]:
@@ -191,14 +202,14 @@ def patience(settings) -> float:
     return settings.submission_timeout + settings.cell_timeout + 60.0
 
 
-def _init_worker(settings, uid_base, counter, started) -> None:
+def _init_worker(settings, uid_base, counter, started, kernels) -> None:
     global _WORKER, _STARTED, _WATCHDOG
     from .evaluate import Grader
 
     with counter.get_lock():
         counter.value += 1
         index = counter.value
-    _WORKER = Grader(settings, uid_base + index)
+    _WORKER = Grader(settings, uid_base + index, kernels)
     _STARTED = started
     _WATCHDOG = patience(settings)
 
@@ -311,6 +322,10 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
         summary.seconds = _grade_on_dask(root, aid, notebooks, jobs, settings, course_id,
                                          scheduler, workers, summary, out)
         return summary
+    from .factory import KernelFactory
+
+    # started afresh, not forked from here: this process has read every submission
+    kernels = KernelFactory.start(kernel_modules(root / "source" / aid), settings.data_dir)
     warm(root / "source" / aid)
     start = time.monotonic()
     progress = Progress(len(jobs), out)
@@ -318,6 +333,7 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
     counter, started = ctx.Value("i", 0), ctx.Array("b", len(jobs), lock=False)
     gc.freeze()  # the workers fork from here, and need not copy what they never free (see Grader)
     with contextlib.ExitStack() as stack:
+        stack.callback(kernels.close)
         stack.callback(gc.unfreeze)  # this process goes on (and is checked for leaks at exit)
         gb = stack.enter_context(Gradebook(settings.db_url, course_id))
         finish = _finisher(root, gb, aid, jobs, summary, progress)
@@ -331,7 +347,7 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
             for job in batch:
                 started[job] = 0
             cut = _run_pool(ctx, workers if todo else 1,
-                            (settings, sandbox.FIRST_UID, counter, started),
+                            (settings, sandbox.FIRST_UID, counter, started, kernels),
                             [(job, jobs[job][0], aid, notebooks, jobs[job][1]) for job in batch],
                             finish)
             begun = [job for job in cut if started[job]]
@@ -492,11 +508,16 @@ def _dask_grader(settings, aid: str):
             from threadpoolctl import threadpool_limits
 
             from .evaluate import Grader
+            from .factory import KernelFactory
 
             os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
             threadpool_limits(1)
-            warm(settings.course_root / "source" / aid)
-            _DASK_GRADER = Grader(settings, 0)  # its uid is set in each job's process
+            source = settings.course_root / "source" / aid
+            if _DASK_GRADER is not None:
+                _DASK_GRADER.kernels.close()
+            kernels = KernelFactory.start(kernel_modules(source), settings.data_dir)
+            warm(source)
+            _DASK_GRADER = Grader(settings, 0, kernels)  # its uid is set in each job's process
         return _DASK_GRADER
 
 

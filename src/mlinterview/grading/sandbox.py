@@ -75,6 +75,12 @@ def unshare(flags: int, what: str) -> None:
     _check(_libc.unshare(flags), f"unshare({what})")
 
 
+def join_mounts(fd: int) -> None:
+    """Move the calling (single-threaded) process into the mount namespace ``fd`` refers to:
+    a kernel's parent joins its worker's, where the worker's exchange folder is mounted."""
+    _check(_libc.setns(fd, CLONE_NEWNS), "setns(mount)")
+
+
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
     enc = lambda s: s.encode() if s is not None else None  # noqa: E731
     _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
