@@ -1316,3 +1316,32 @@ def test_a_kernel_holds_nothing_its_grader_has_seen(course_copy, monkeypatch):
     assert read > 50_000_000, f"only {read} bytes read: the search shows nothing"
     assert found.pop("own text") >= 1, "the probe cannot find its own text: the search is broken"
     assert found == dict.fromkeys(found, 0)
+
+
+def test_the_kernel_factory_forks_from_one_thread_and_its_kernels_work():
+    """The factory forks every kernel, so it must hold no thread but its own (a thread's
+    lock held at the fork stays held in the child forever). Its warm-up runs a DuckDB
+    query and reads the shipped data, which start threads that must be gone; and its
+    kernels still run DuckDB and read the data."""
+    from mlinterview.grading import factory, sandbox
+
+    settings = evaluate.Settings(course_root=ROOT, db_url="sqlite://", data_dir=ROOT / "data")
+    kernels = factory.KernelFactory.start(
+        runner.kernel_modules(ROOT / "source" / "m06_sql_duckdb"), settings.data_dir)
+    kernel = evaluate.Kernel(settings, {}, sandbox.FIRST_UID + 93, kernels,
+                             sandbox.default_plan(ROOT, settings.data_dir))
+    try:
+        kernel.start()  # answered once the factory has warmed up and waits for requests
+        threads = len(os.listdir(f"/proc/{kernels.proc.pid}/task"))
+        outputs = kernel.run("from mlinterview import sql\nfrom mlinterview.exercises import m06\n"
+                             "print(sql.run('SELECT count(*) AS n FROM orders', m06.load_shop()).n[0])",
+                             1, 60.0)
+    finally:
+        kernel.remove()
+        kernels.close()
+    assert threads == 1
+    import pandas as pd
+
+    expected = len(pd.read_csv(ROOT / "data" / "m06_shop" / "orders.csv"))
+    assert [o.get("text") for o in outputs] == [f"{expected}\n"], outputs
+    assert kernels.proc.returncode == 0  # it ended when its control socket was closed

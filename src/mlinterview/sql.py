@@ -66,16 +66,14 @@ def _instance():
     """A new in-memory DuckDB instance, locked down (opening one costs ~15 ms)."""
     import duckdb
 
-    con = duckdb.connect(":memory:")
     # a query reads the tables it is given and nothing else: no files (read_csv,
-    # COPY ... TO, ATTACH), no extensions; and it cannot switch that back on
-    con.execute("SET enable_external_access = false")
-    # the course's tables are small: one thread is faster, and leaves the other
-    # cores to the other students a grader runs side by side
-    con.execute("SET threads = 1")
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    con.execute("SET lock_configuration = true")
-    return con
+    # COPY ... TO, ATTACH), no extensions; and it cannot switch that back on. The
+    # course's tables are small: one thread is faster, leaves the other cores to the
+    # other students a grader runs side by side, and (set when the database opens)
+    # starts no thread at all, so a grader or kernel that forks has none running
+    return duckdb.connect(":memory:", config={
+        "threads": 1, "memory_limit": MEMORY_LIMIT, "enable_external_access": False,
+        "lock_configuration": True})
 
 
 def _base():

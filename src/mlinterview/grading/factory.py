@@ -43,7 +43,7 @@ from . import wire
 # what the factory's environment keeps of the instructor's: what Python, the libraries'
 # thread pools and matplotlib's caches need; a kernel's own is set again in the sandbox
 KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "MPLCONFIGDIR", "XDG_CACHE_HOME",
-            "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "MLINTERVIEW_DATA")
+            "MLINTERVIEW_DATA")
 START_PATIENCE = 120.0  # seconds a first request may wait while the factory imports
 _REQUEST = b"kernel"
 
@@ -64,7 +64,12 @@ class KernelFactory:
         """A new factory that imports ``modules`` (names; one that fails to import is left
         out) and hands ``data_dir`` to its kernels as ``MLINTERVIEW_DATA``."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        from .runner import THREAD_VARS
+
         env = {k: os.environ[k] for k in KEPT_ENV if k in os.environ}
+        # one BLAS/OpenMP thread, as everywhere in grading (runner.one_thread); and the
+        # factory forks, so it must have no thread but its own
+        env.update(dict.fromkeys(THREAD_VARS, "1"))
         if data_dir is not None:
             env["MLINTERVIEW_DATA"] = str(data_dir)
         # the setup comes on stdin, not in the environment: a kernel can read the
@@ -129,6 +134,7 @@ def main(ctl_fd: int, modules: list[str]) -> None:  # pragma: no cover - the fac
             importlib.import_module(name)
     shell = kernel_side.Shell()
     shell.warm_up()
+    _warm_libraries()
     import gc
 
     gc.collect()
@@ -158,6 +164,32 @@ def main(ctl_fd: int, modules: list[str]) -> None:  # pragma: no cover - the fac
                 os._exit(0)
         for fd in fds:
             os.close(fd)
+
+
+def _warm_libraries() -> None:  # pragma: no cover - runs in the factory's own process
+    """What every kernel would otherwise do first, once, here: DuckDB's first query on
+    pandas tables (its one-off setup; the database is closed, so no thread of it is left
+    running to fork), and each exercise
+    module's ``warm_kernel()`` (reading the shipped data files its lessons load)."""
+    with contextlib.suppress(Exception):
+        import pandas as pd
+
+        from mlinterview import sql
+
+        # a statement that is not a SELECT: a private database, closed afterwards
+        sql.run("CREATE TEMP TABLE w AS SELECT 1; SELECT * FROM t", {"t": pd.DataFrame({
+            "i": pd.array([1, None], dtype="Int64"), "f": [0.5, None], "s": ["a", None],
+            "d": pd.to_datetime(["2024-01-01", None])})})
+        import duckdb
+
+        # its module-level parser (used by sql.run) opened DuckDB's default database,
+        # whose threads would stay; a kernel opens its own when it first needs it
+        default = duckdb.default_connection
+        (default() if callable(default) else default).close()
+    for name, module in sorted(sys.modules.items()):
+        if name.startswith("mlinterview.exercises.") and callable(getattr(module, "warm_kernel", None)):
+            with contextlib.suppress(Exception):  # a missing file is the kernel's to report
+                module.warm_kernel()
 
 
 def _reap() -> None:
