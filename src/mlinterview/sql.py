@@ -68,9 +68,9 @@ def _instance():
 
     # a query reads the tables it is given and nothing else: no files (read_csv,
     # COPY ... TO, ATTACH), no extensions; and it cannot switch that back on. The
-    # course's tables are small: one thread is faster, leaves the other cores to the
-    # other students a grader runs side by side, and (set when the database opens)
-    # starts no thread at all, so a grader or kernel that forks has none running
+    # course's tables are small: one thread for a query is faster, and leaves the other
+    # cores to the other students a grader runs side by side. (DuckDB still starts
+    # background threads for an open database; they end when it is closed.)
     return duckdb.connect(":memory:", config={
         "threads": 1, "memory_limit": MEMORY_LIMIT, "enable_external_access": False,
         "lock_configuration": True})

@@ -2,8 +2,8 @@
 
 A forked process holds a copy of everything its parent held, and the learner's code
 can read all of it: live objects (``gc.get_objects()``), freed memory not yet reused
-(``/proc/self/mem``), the environment the parent was started with
-(``/proc/self/environ``). A grading worker holds the hidden tests and the course's
+(its own address space, through ``ctypes``), the environment the parent was started
+with (``/proc/self/environ``). A grading worker holds the hidden tests and the course's
 solution (it runs the test cells, and grades ``source/`` first), the reference answers
 it has computed, the submissions of the students it graded before (the writer read
 every submission before it forked the workers), and the instructor's environment. So
@@ -168,10 +168,10 @@ def main(ctl_fd: int, modules: list[str]) -> None:  # pragma: no cover - the fac
 
 def _warm_libraries() -> None:  # pragma: no cover - runs in the factory's own process
     """What every kernel would otherwise do first, once, here: DuckDB's first query on
-    pandas tables (its one-off setup; the database is closed, so no thread of it is left
-    running to fork), and each exercise
-    module's ``warm_kernel()`` (reading the shipped data files its lessons load)."""
-    with contextlib.suppress(Exception):
+    pandas tables (its one-off setup), and each exercise module's ``warm_kernel()``
+    (reading the shipped data files its lessons load). Every DuckDB database is closed
+    afterwards: an open one keeps threads, and the factory forks."""
+    try:
         import pandas as pd
 
         from mlinterview import sql
@@ -180,12 +180,16 @@ def _warm_libraries() -> None:  # pragma: no cover - runs in the factory's own p
         sql.run("CREATE TEMP TABLE w AS SELECT 1; SELECT * FROM t", {"t": pd.DataFrame({
             "i": pd.array([1, None], dtype="Int64"), "f": [0.5, None], "s": ["a", None],
             "d": pd.to_datetime(["2024-01-01", None])})})
-        import duckdb
+    except Exception:  # noqa: BLE001, S110 - a kernel then does it itself
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            import duckdb
 
-        # its module-level parser (used by sql.run) opened DuckDB's default database,
-        # whose threads would stay; a kernel opens its own when it first needs it
-        default = duckdb.default_connection
-        (default() if callable(default) else default).close()
+            # its module-level parser (used by sql.run) opened DuckDB's default database;
+            # a kernel opens its own when it first needs it
+            default = duckdb.default_connection
+            (default() if callable(default) else default).close()
     for name, module in sorted(sys.modules.items()):
         if name.startswith("mlinterview.exercises.") and callable(getattr(module, "warm_kernel", None)):
             with contextlib.suppress(Exception):  # a missing file is the kernel's to report
