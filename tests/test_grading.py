@@ -368,38 +368,6 @@ def test_without_root_a_user_namespace_gives_the_kernels_the_same_walls(tmp_path
         shutil.rmtree(home, ignore_errors=True)
 
 
-KNOWN_LIMITS = ROOT / "tests" / "fixtures" / "known_limits"
-
-
-class ForgedVerdict(Exception):
-    """The known limit below showed itself, and nothing else went wrong."""
-
-
-@pytest.mark.xfail(strict=True, raises=ForgedVerdict,
-                   reason="known limit: whether a call emitted a floating-point warning only the "
-                          "learner's process can tell, and it can lie (README, 'What it protects')")
-def test_known_limit_float_warnings_forged_in_the_learners_process(tmp_path):
-    """The attack on a verdict still computed beside the learner's code, as a strict xfail:
-    the forger keeps sigmoid_no_overflow today (ForgedVerdict); any other wrong score fails the
-    run; and the day the warnings are seen out of the learner's reach this passes, which also
-    fails the run, so the fixture can move to tests/fixtures/hostile/."""
-    from conftest import scratch_course
-
-    aid, nb = "m03_ml_coding", "models_from_scratch"
-    root = scratch_course(tmp_path)
-    fixtures = [submissions.load_fixture(p) for p in sorted((KNOWN_LIMITS / aid / nb).glob("*.py"))]
-    assert stock.nbgrader(root, "generate_assignment", aid, "--force").returncode == 0
-    cohort = _hostile_cohort(root, aid, nb, fixtures)
-    summary = runner.grade(root, aid, workers=2)
-    assert sorted(summary.graded) == sorted(cohort), summary.problems
-    problems = _wrong_scores(root, aid, nb, fixtures)
-    forged = [p for p in problems if p.startswith(f"forged_float_warnings: {nb}/"
-                                                  "sigmoid_no_overflow scored")]
-    assert [p for p in problems if p not in forged] == []
-    if forged:
-        raise ForgedVerdict(forged[0])
-
-
 def _grade_topic(root: Path, topic: str, extra: tuple[str, ...] = (), **kwargs):
     """Grade the m00 fixtures of tests/fixtures/hostile/<aid>/<nb>/<topic>/, an honest student
     and the ``extra`` students already handed in."""

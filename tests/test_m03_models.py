@@ -3,6 +3,7 @@ cases test what their labels say, and every stated tolerance holds (and bites)."
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -181,19 +182,54 @@ def test_sigmoid_reference_matches_scipy_without_warnings():
         for case in m03.sigmoid_cases(3037):
             np.testing.assert_allclose(m03.sigmoid_reference(*case.args),
                                        m03.sigmoid_scipy(*case.args), rtol=1e-12, atol=1e-300)
-    m03.runs_without_float_warnings(m03.sigmoid_reference, m03.EXTREME_Z)
 
 
-def test_overflow_check_catches_the_textbook_sigmoid_even_when_warnings_are_silenced():
-    def textbook(z):
-        return 1 / (1 + np.exp(-z))
+def _log_sigmoid_verdicts(func) -> list[str]:
+    """The labels of the log_sigmoid cases ``func`` fails, compared as the notebook does."""
+    failed = []
+    with np.errstate(all="ignore"):
+        for case in m03.log_sigmoid_cases(3044):
+            try:
+                m03.array_close(func(*case.args), m03.log_sigmoid_scipy(*case.args),
+                                rtol=1e-12, atol=1e-15)
+            except CheckFailed:
+                failed.append(case.label)
+    return failed
 
-    old = np.seterr(all="ignore")
-    try:
-        with pytest.raises(CheckFailed, match="warned"):
-            m03.runs_without_float_warnings(textbook, m03.EXTREME_Z)
-    finally:
-        np.seterr(**old)
+
+def _stable_sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _log_sigmoid_loops(z):
+    flat = [min(v, 0.0) - math.log1p(math.exp(-abs(v))) for v in np.ravel(z).tolist()]
+    return np.array(flat).reshape(np.shape(z))
+
+
+@pytest.mark.parametrize("answer", [
+    lambda z: np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z))),
+    lambda z: -np.logaddexp(0, -z),
+    # both branches evaluated: warns for large |z|, keeps only the right values
+    lambda z: np.where(z >= 0, -np.log1p(np.exp(-z)), z - np.log1p(np.exp(z))),
+    # log(1 + e) instead of log1p(e): off by under 1e-16 where e is tiny
+    lambda z: np.minimum(z, 0) - np.log(1 + np.exp(-np.abs(z))),
+    _log_sigmoid_loops,
+], ids=["min-log1p", "logaddexp", "where-both-branches", "log-not-log1p", "loops"])
+def test_every_stable_log_sigmoid_passes_every_case(answer):
+    assert _log_sigmoid_verdicts(answer) == []
+
+
+@pytest.mark.parametrize(("answer", "fails"), [
+    (lambda z: np.log(1 / (1 + np.exp(-z))), "very negative"),
+    (lambda z: np.log(_stable_sigmoid(z)), "very negative"),  # a stable sigmoid is not enough
+    (lambda z: -np.log1p(np.exp(-z)), "very negative"),  # right for z >= 0 only
+    (lambda z: np.maximum(z, 0) - np.log1p(np.exp(-np.abs(z))), "random"),  # sign slip
+    (lambda z: -np.log1p(np.exp(-np.abs(z))), "random"),  # forgot min(z, 0)
+], ids=["textbook", "log-of-stable-sigmoid", "one-branch", "max-for-min", "no-min"])
+def test_the_log_sigmoid_cases_reject_the_mistakes_learners_make(answer, fails):
+    failed = _log_sigmoid_verdicts(answer)
+    assert any(label.startswith(fails) for label in failed), failed
 
 
 def test_log_loss_cases_match_a_clipped_numpy_formula():

@@ -5,7 +5,7 @@
 # then defend it: *why* does it work, what breaks it, how do you know your
 # code is right? This notebook takes the models and building blocks
 # interviewers ask for most — k-nearest neighbours, linear regression (closed
-# form and gradient descent), ridge, the sigmoid and the log-loss, logistic
+# form and gradient descent), ridge, the sigmoid, its log and the log-loss, logistic
 # regression, the softmax, and KNN as a scikit-learn estimator — and for each
 # one teaches the idea, shows it on a small example, states a precise
 # contract, and then tests your answer
@@ -510,7 +510,7 @@ checks.expect("fit_ridge", cases=m03.ridge_cases(seed=3036), reference=m03.ridge
 # (Ridge is the MAP estimate under a Gaussian prior on w.)
 
 # %% [markdown]
-# ## Part 5 — A stable sigmoid and the log-loss (5 points)
+# ## Part 5 — A stable sigmoid, its log, and the log-loss (5 points)
 #
 # **From a Bernoulli likelihood to the log-loss.** Logistic regression models
 # `P(y = 1 | x) = p = sigmoid(z)` with `z = x.w + b` and
@@ -525,7 +525,19 @@ checks.expect("fit_ridge", cases=m03.ridge_cases(seed=3036), reference=m03.ridge
 # exp(z))` gives `inf / inf = nan`. The stable form takes `e = exp(-|z|)`,
 # which is never above 1, and uses `1 / (1 + e)` for `z >= 0` and `e / (1 + e)`
 # for `z < 0`. Careful: `np.where(z >= 0, 1 / (1 + np.exp(-z)), ...)` still
-# evaluates *both* branches on every element, and still overflows.
+# evaluates *both* branches on every element, and still overflows (the values
+# it keeps are right, but it warns).
+#
+# **Where it really bites: the log.** Training minimises `-log p`, and a stable
+# sigmoid does not make `log(sigmoid(z))` stable: below `z ≈ -745`,
+# `sigmoid(z)` underflows to 0 and its log is `-inf`, where the true value is
+# about `z` (a confident mistake costs about `|z|`, not infinity). Stay in log
+# space: `log sigmoid(z) = -log(1 + e^(-z))`, and split on the sign as above
+# so that the exponent is never positive:
+# `log sigmoid(z) = min(z, 0) - log1p(e^(-|z|))`. `np.log1p(x)` is `log(1 + x)`
+# computed without first rounding `1 + x` (for `x = 1e-20`, `1 + x` is exactly
+# 1). This is what the "with logits" losses of deep-learning libraries do
+# (`BCEWithLogitsLoss` in PyTorch), and what `scipy.special.log_expit` computes.
 #
 # **log(0).** A model that says `p = 0` for a positive example has infinite
 # loss; libraries clip `p` to `[eps, 1 - eps]` first.
@@ -538,7 +550,11 @@ with np.errstate(over="raise"):
     except FloatingPointError as exc:
         print("textbook formula:", exc)
 e = np.exp(-np.abs(z))
-print("stable:", np.where(z >= 0, 1 / (1 + e), e / (1 + e)))
+stable = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+print("stable:", stable)
+with np.errstate(divide="ignore"):
+    print("log of the stable sigmoid:", np.log(stable))
+print("log-sigmoid in log space: ", np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z))))
 
 # %% [markdown]
 # **Contract.** `sigmoid(z)`
@@ -546,9 +562,10 @@ print("stable:", np.where(z >= 0, 1 / (1 + e), e / (1 + e)))
 # - `z`: a NumPy array of any shape (or a float). Returns an array of the
 #   same shape with `1 / (1 + exp(-z))`, equal to `scipy.special.expit` within
 #   `1e-12` relative (or `1e-300` absolute, for results that underflow).
-# - **No floating-point warning for any input**, including `|z| = 1000`
-#   (overflow, invalid value or division by zero all count). A hidden test
-#   turns NumPy's floating-point errors into warnings and fails on any.
+# - The values are graded, not warnings: the textbook formula gets them right
+#   and warns for large `|z|`. Write the stable form anyway; `log_sigmoid`
+#   below needs the same idea, and there the textbook formula gets the values
+#   wrong.
 #
 # <details><summary>Hint</summary>
 #
@@ -580,11 +597,43 @@ checks.expect("sigmoid", cases=m03.sigmoid_cases(seed=3037), reference=m03.sigmo
               compare=functools.partial(checks.array_close, rtol=1e-12, atol=1e-300))
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "sigmoid_no_overflow", "points": 1}
-"""sigmoid raises no floating-point warning for |z| up to 1000."""
-checks.attempted("sigmoid")
+# %% [markdown]
+# **Contract.** `log_sigmoid(z)`
+#
+# - `z`: a NumPy array of any shape (or a float). Returns an array of the
+#   same shape with `log(sigmoid(z))`, equal to `scipy.special.log_expit`
+#   within `1e-12` relative or `1e-15` absolute.
+# - Finite for every finite `z`, however large `|z|`: `log_sigmoid(-1000)` is
+#   `-1000.0`, and `log_sigmoid(1000)` is `-exp(-1000)`, which is `-0.0` in
+#   floating point. So `np.log(sigmoid(z))` does not pass, whichever sigmoid.
+# - Write it with NumPy: `scipy.special.log_expit` is what the test compares
+#   with, and an interviewer wants the trick, not the import. As above,
+#   warnings are not graded.
+#
+# <details><summary>Hint</summary>
+#
+# `np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))`. Or `-np.logaddexp(0, -z)`:
+# `np.logaddexp(a, b) = log(e^a + e^b)` does the same trick inside, taking out
+# the larger exponent first. In an interview, say why it is stable.
+# </details>
+
+# %% nbgrader={"solution": true, "grade_id": "log_sigmoid_answer"}
+def log_sigmoid(z):
+    """log(sigmoid(z)) elementwise, finite for every finite z."""
+    ### BEGIN SOLUTION
+    z = np.asarray(z, dtype=float)
+    return np.minimum(z, 0.0) - np.log1p(np.exp(-np.abs(z)))
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "log_sigmoid_stable", "points": 1}
+"""log_sigmoid at 0 and a shape kept; against scipy.special.log_expit, |z| up to 1000."""
+checks.close(float(np.asarray(log_sigmoid(np.array([0.0])))[0]), -np.log(2.0),
+             what="log_sigmoid([0.0])[0]", rtol=1e-12)
+checks.equal(np.shape(log_sigmoid(np.zeros((2, 3)))), (2, 3),
+             what="the shape of log_sigmoid(np.zeros((2, 3)))")
 ### BEGIN HIDDEN TESTS
-checks.expect_value("sigmoid", m03.EXTREME_Z, compare=m03.runs_without_float_warnings)
+checks.expect("log_sigmoid", cases=m03.log_sigmoid_cases(seed=3044), reference=m03.log_sigmoid_scipy,
+              compare=functools.partial(checks.array_close, rtol=1e-12, atol=1e-15))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -633,8 +682,9 @@ checks.expect("log_loss", cases=m03.log_loss_cases(seed=3038), reference=m03.log
 # **Interview follow-ups.** *Why not mean squared error for classification?*
 # (With a sigmoid it is not convex in w, and its gradient vanishes when the
 # model is confidently wrong.) *Compute the loss from logits?* (Better:
-# `log(1 + e^z) - y z` with `np.logaddexp(0, z)` never takes the log of 0 —
-# that is what deep-learning libraries' "with logits" losses do.)
+# `-(y log_sigmoid(z) + (1 - y) log_sigmoid(-z))` never takes the log of 0,
+# so no clipping is needed — that is what deep-learning libraries' "with
+# logits" losses do.)
 
 # %% [markdown]
 # ## Part 6 — The gradient, and checking it numerically (4 points)

@@ -55,7 +55,6 @@ __all__ = [
     "expect",
     "expect_value",
     "frame_equal",
-    "learner_side",
     "raises",
     "rows_equal",
     "same_set",
@@ -65,13 +64,11 @@ __all__ = [
 ]
 
 
-# --------------------------------------------------------------------------- learner-side work
+# --------------------------------------------------------------------------- grader hooks
 
 # Set by a grader that keeps the learner's objects in another process
-# (``mlinterview grade``): ``runner(func, args, kwargs)`` runs ``func`` there.
-# None (stock nbgrader, self-study): everything runs here, in the kernel.
-_learner_side_runner: Callable[[Callable, tuple, dict], Any] | None = None
-# Set by such a grader: ``maker(cls)`` gives a class of this process standing in for the
+# (``mlinterview grade``); None under stock nbgrader and in self-study, where everything
+# runs here, in the kernel. ``maker(cls)`` gives a class of this process standing in for the
 # learner's class ``cls`` (``mlinterview.grading.mirror``), or ``cls`` itself.
 _stand_in_maker: Callable[[type], type] | None = None
 # Set by such a grader: exceptions that mean the learner's process is gone or out of time,
@@ -80,40 +77,6 @@ _grading_stops: tuple[type[BaseException], ...] = ()
 # under ``mlinterview grade``: the test cell's time limit (a WaitForgivingDeadline), which
 # work the grader does on the learner's behalf (running their SQL query) must not outlast
 _cell_deadline: WaitForgivingDeadline | None = None
-
-
-def learner_side(func: Callable | None = None, *, always: bool = False) -> Callable:
-    """Mark a helper that must run where the learner's objects live.
-
-    Some work cannot be done on a learner's object from outside its process:
-    recording the warnings their function emits is one (a warning is an event
-    in that process). Such a helper returns *plain data* (arrays, lists of
-    messages) and the comparison stays in the caller. Under stock nbgrader it
-    is an ordinary call; under ``mlinterview grade`` it runs in the learner's
-    sandboxed process and only its result crosses back, so what it reports is
-    that process's word, which the learner's code can rewrite. Prefer work
-    the grader can do itself: calling the learner's code through proxies, or
-    running a library on a :func:`stand_in` for their class.
-
-    ``always=True``: run there even when every argument is plain data,
-    because one of them *is* the learner's code (Python source, say; not a SQL
-    query, which :func:`mlinterview.sql.run` runs safely in the grader).
-    """
-    if func is None:
-        return lambda f: learner_side(f, always=always)
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        runner = _learner_side_runner
-        if runner is not None:
-            return runner(func, args, kwargs)
-        return func(*args, **kwargs)
-
-    wrapper.__name__, wrapper.__qualname__ = func.__name__, func.__qualname__
-    wrapper.__doc__, wrapper.__module__ = func.__doc__, func.__module__
-    wrapper.__wrapped__ = func  # type: ignore[attr-defined]
-    wrapper.__mlinterview_learner_side__ = True  # type: ignore[attr-defined]
-    wrapper.__mlinterview_always__ = always  # type: ignore[attr-defined]
-    return wrapper
 
 
 def stand_in(cls: type) -> type:

@@ -233,7 +233,7 @@ def _numbered(query: str, line_no: int | None, column: int | None, width: int) -
     return "\n".join(out)
 
 
-# Not learner-side: under ``mlinterview grade`` a hidden test runs the learner's query
+# Not in the learner's process: under ``mlinterview grade`` a hidden test runs the learner's query
 # here, in the grader. The query is only text (fetched from the kernel as data), and
 # DuckDB is locked down (no files, no extensions, a memory limit, an interrupt);
 # running it in the learner's process would let their code forge its result.

@@ -367,13 +367,6 @@ class TestServer:
             self.stand_ins[handle] = mirror.build(self, handle)
         return self.stand_ins[handle]
 
-    def run_learner_side(self, func, args: tuple, kwargs: dict):
-        """``func`` (marked :func:`mlinterview.checks.learner_side`) run in the learner's process."""
-        always = getattr(getattr(sys.modules.get(func.__module__), func.__name__, None),
-                         "__mlinterview_always__", False)
-        if not always and not any(_is_remote(a) for a in (*args, *kwargs.values())):
-            return func(*args, **kwargs)
-        return _value(self.ask(("learner_side", func.__module__, func.__qualname__, args, kwargs)))
 
 def pickle_errors():
     import pickle
@@ -385,7 +378,7 @@ def _rebuild_exception(names, text) -> BaseException:
     """The learner's exception, rebuilt by name (:func:`wire.rebuild_exception`)."""
     from mlinterview.checks import CheckFailed
 
-    if isinstance(names, list) and "CheckFailed" in names:  # from a learner-side helper
+    if isinstance(names, list) and "CheckFailed" in names:  # course code their function called
         return CheckFailed(text if isinstance(text, str) else "")
     return wire.rebuild_exception(names, text)
 
@@ -708,11 +701,10 @@ def _error_output(exc: BaseException, name: str) -> nbformat.NotebookNode:
 
 @contextlib.contextmanager
 def _grader_hooks(checks, server: TestServer):
-    """``checks`` runs learner-side helpers in the kernel, and a time budget also
+    """``checks`` builds stand-ins for the learner's classes here, and a time budget also
     forgives the kernel's waits for a busy CPU (not only this process's)."""
-    saved = (checks._learner_side_runner, checks._budget_threads, checks._cell_deadline,
+    saved = (checks._budget_threads, checks._cell_deadline,
              checks._stand_in_maker, checks._grading_stops)
-    checks._learner_side_runner = server.run_learner_side
     checks._stand_in_maker = server.stand_in
     checks._grading_stops = (KernelLost, TimeoutError)
     kernel = server.kernel
@@ -721,7 +713,7 @@ def _grader_hooks(checks, server: TestServer):
     try:
         yield
     finally:
-        (checks._learner_side_runner, checks._budget_threads, checks._cell_deadline,
+        (checks._budget_threads, checks._cell_deadline,
          checks._stand_in_maker, checks._grading_stops) = saved
 
 

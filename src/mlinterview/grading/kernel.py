@@ -367,9 +367,6 @@ def _dispatch(message, ns: dict, handles: dict):
     if kind == "op":
         _, target, op, args = message
         return ("value", _OPS[op](handles[target], *args))
-    if kind == "learner_side":
-        _, module, qualname, args, kwargs = message
-        return ("value", _learner_side(module, qualname)(*args, **kwargs))
     if kind == "mirror":
         return ("value", _mirror(message[1], message[2:], handles))
     return ("value", None)
@@ -506,20 +503,6 @@ def _mirror(request: str, rest: tuple, handles: dict):
     if request == "deepcopy":
         return _made(copy.deepcopy(obj), handles)
     raise ValueError(f"unknown request {request!r}")
-
-
-def _learner_side(module: str, qualname: str):
-    """A helper of the course's marked to run here (``mlinterview.checks.learner_side``)."""
-    import importlib
-
-    if not module.startswith("mlinterview."):
-        raise ImportError(f"{module} is not a module of the course")
-    obj = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    if not getattr(obj, "__mlinterview_learner_side__", False):
-        raise TypeError(f"{module}.{qualname} is not marked to run on the learner's side")
-    return obj.__wrapped__
 
 
 _OPS = {
