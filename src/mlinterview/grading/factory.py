@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 import weakref
+from typing import NoReturn
 
 from . import wire
 
@@ -123,7 +124,7 @@ def _stop(proc: subprocess.Popen, ctl: socket.socket, owner: int) -> None:
 # --------------------------------------------------------------------------- the factory itself
 
 
-def main(ctl_fd: int, modules: list[str]) -> None:  # pragma: no cover - the factory's process
+def main(ctl_fd: int, modules: list[str]) -> NoReturn:  # pragma: no cover - the factory's process
     ctl = socket.socket(fileno=ctl_fd)
     import importlib
 
@@ -148,8 +149,12 @@ def main(ctl_fd: int, modules: list[str]) -> None:  # pragma: no cover - the fac
             message, fds, _, _ = socket.recv_fds(ctl, 64, 3)
         except InterruptedError:
             continue
-        if not message and not fds:
-            return  # every holder of the other end has closed it
+        if not message and not fds:  # every holder of the other end has closed it
+            # leave without the interpreter's teardown: there is nothing to clean up, and
+            # DuckDB's bindings print pages of "nanobind: leaked instance" lines to the
+            # instructor's terminal when Python finalises with their objects alive
+            sys.stderr.flush()
+            os._exit(0)
         if message != _REQUEST or len(fds) not in (2, 3):
             for fd in fds:
                 os.close(fd)
