@@ -702,6 +702,28 @@ def test_warm_imports_what_the_notebooks_import():
     assert found == {"numpy", "os.path", "sklearn.neighbors", "scipy.special"}
     assert runner.imported_modules("def broken(:\n") == set()
     assert "sklearn.neighbors" in runner.warm(ROOT / "source" / "m03_ml_coding")
+    # the course's own modules, relative imports too, resolved to modules
+    assert runner.imported_modules("from mlinterview.exercises import m00\n") == {
+        "mlinterview.exercises", "mlinterview.exercises.m00"}
+    assert runner.imported_modules("from .. import checks, sql\nfrom ..datasets import f\n",
+                                   "mlinterview.exercises") == {
+        "mlinterview", "mlinterview.checks", "mlinterview.sql", "mlinterview.datasets"}
+
+
+def test_kernels_and_workers_import_only_what_their_assignment_uses():
+    """m00's factory and workers need not import scikit-learn or DuckDB (1 s of a 12 s run
+    on two cores, in both), and its factory must not read m06's shop; m06's need DuckDB,
+    which only the course's SQL helper imports, not the notebook."""
+    m00 = set(runner.kernel_modules(ROOT / "source" / "m00_interview_method", tests=True))
+    m06 = set(runner.kernel_modules(ROOT / "source" / "m06_sql_duckdb"))
+    assert {"mlinterview.exercises.m00", "mlinterview.checks", "numpy", "IPython"} <= m00
+    assert not {m for m in m00 if m.split(".")[0] in ("sklearn", "duckdb")}, m00
+    assert not {m for m in m00 if m.startswith("mlinterview.exercises.m0") and m[-3:] != "m00"}
+    assert {"mlinterview.exercises.m06", "mlinterview.sql", "duckdb"} <= m06
+    assert "import duckdb" not in "".join(
+        c.source for c in nbformat.read(ROOT / "source" / "m06_sql_duckdb" /
+                                        "sql_joins_and_windows.ipynb", 4).cells)
+    assert "duckdb" in runner.kernel_modules()  # no assignment: everything
 
 
 def test_the_kernel_factory_imports_what_kernels_run_never_what_only_tests_do(tmp_path):

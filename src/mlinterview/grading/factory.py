@@ -175,7 +175,11 @@ def _warm_libraries() -> None:  # pragma: no cover - runs in the factory's own p
     """What every kernel would otherwise do first, once, here: DuckDB's first query on
     pandas tables (its one-off setup), and each exercise module's ``warm_kernel()``
     (reading the shipped data files its lessons load). Every DuckDB database is closed
-    afterwards: an open one keeps threads, and the factory forks."""
+    afterwards: an open one keeps threads, and the factory forks. Only what this
+    assignment's kernels import (``runner.kernel_modules``) is warmed."""
+    if "mlinterview.sql" not in sys.modules:  # this assignment's kernels do not query
+        _warm_exercises()
+        return
     try:
         import pandas as pd
 
@@ -195,6 +199,10 @@ def _warm_libraries() -> None:  # pragma: no cover - runs in the factory's own p
             # a kernel opens its own when it first needs it
             default = duckdb.default_connection
             (default() if callable(default) else default).close()
+    _warm_exercises()
+
+
+def _warm_exercises() -> None:  # pragma: no cover - runs in the factory's own process
     for name, module in sorted(sys.modules.items()):
         if name.startswith("mlinterview.exercises.") and callable(getattr(module, "warm_kernel", None)):
             with contextlib.suppress(Exception):  # a missing file is the kernel's to report

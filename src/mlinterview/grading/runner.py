@@ -109,8 +109,12 @@ def settings_for(root: Path, cell_timeout: float | None = None,
     return settings, config.CourseDirectory.get("course_id", "")
 
 
-WARM_MODULES = ("numpy", "pandas", "scipy", "sklearn", "duckdb", "matplotlib.pyplot", "IPython",
-                "matplotlib_inline.backend_inline", "mlinterview.checks", "mlinterview.datasets")
+# what every kernel needs, whatever the assignment: IPython's shell, its plot display, and
+# the course's checks (which bring NumPy)
+KERNEL_BASE = ("IPython", "matplotlib_inline.backend_inline", "mlinterview.checks")
+# without an assignment: the course's libraries and every exercise module
+WARM_MODULES = ("numpy", "pandas", "scipy", "sklearn", "duckdb", "matplotlib.pyplot",
+                "mlinterview.datasets")
 GRADER_MODULES = ("nbgrader.preprocessors", "nbgrader.api")  # the workers', not the kernels'
 
 
@@ -131,10 +135,12 @@ def warm(source_dir: Path | None = None) -> list[str]:
 
 
 def kernel_modules(source_dir: Path | None = None, tests: bool = False) -> list[str]:
-    """The modules every kernel needs, imported once by the kernel factory: the course's
-    libraries and helpers, and what the notebooks' cells import; test cells only if
-    ``tests`` (they run in the grader, never in a kernel). Names only: the factory never
-    reads ``source/`` (see ``factory``)."""
+    """The modules a kernel of this assignment needs, imported once by the kernel factory:
+    what the notebooks' cells import (test cells only if ``tests``: they run in the grader,
+    never in a kernel), and what the course's own modules among them import in turn.
+    Without ``source_dir``, every exercise module and the course's libraries. Names only:
+    the factory never reads ``source/`` (see ``factory``). Only what this assignment uses:
+    m00's factory and workers need not import scikit-learn or DuckDB, nor read m06's shop."""
     import pkgutil
 
     import mlinterview.exercises as exercises
@@ -142,25 +148,57 @@ def kernel_modules(source_dir: Path | None = None, tests: bool = False) -> list[
 
     from .evaluate import ALLOWED_MODULE_ROOTS
 
-    names = list(WARM_MODULES)
+    names = list(KERNEL_BASE)
+    if source_dir is None:
+        names += WARM_MODULES
+        names += [f"mlinterview.exercises.{info.name}" for info in pkgutil.iter_modules(exercises.__path__)]
     sources = []
-    for info in pkgutil.iter_modules(exercises.__path__):
-        names.append(f"mlinterview.exercises.{info.name}")
-        with contextlib.suppress(OSError):
-            sources.append(Path(exercises.__path__[0], f"{info.name}.py").read_text())
     for path in sorted(source_dir.glob("*.ipynb")) if source_dir else ():
         with contextlib.suppress(CourseError):  # a broken notebook is reported when graded
             sources += [c.source for c in read_ipynb(path).cells if c.cell_type == "code"
                         and (tests or not c.metadata.get("nbgrader", {}).get("grade")
                              or c.metadata.get("nbgrader", {}).get("solution"))]
-    names += sorted(m for text in sources for m in imported_modules(text)
-                    if m.split(".")[0] in ALLOWED_MODULE_ROOTS)
+    found = sorted(m for text in sources for m in imported_modules(text))
+    names += [m for m in _with_course_imports(names + found)
+              if m.split(".")[0] in ALLOWED_MODULE_ROOTS]
     return list(dict.fromkeys(names))
 
 
-def imported_modules(source: str) -> set[str]:
-    """The absolute module names a piece of Python (or an IPython cell) imports."""
+def _with_course_imports(names: list[str]) -> list[str]:
+    """``names``, and after each of the course's own modules (``mlinterview.*``) what its
+    source imports, relative imports included, and so on: found by reading, not importing."""
+    import importlib.util
+
+    out, seen = [], set()
+
+    def visit(name: str) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        out.append(name)
+        if name.split(".")[0] != "mlinterview":
+            return
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            return
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            return
+        package = name if spec.submodule_search_locations is not None else name.rpartition(".")[0]
+        for found in sorted(imported_modules(Path(spec.origin).read_text(), package)):
+            visit(found)
+
+    for name in names:
+        visit(name)
+    return out
+
+
+def imported_modules(source: str, package: str | None = None) -> set[str]:
+    """The absolute module names a piece of Python (or an IPython cell) imports; given the
+    ``package`` it belongs to, its relative imports too (``from .. import checks`` in
+    ``mlinterview.exercises`` is ``mlinterview.checks``)."""
     import ast
+    import importlib.util
 
     # IPython's magics and shell escapes are not Python
     text = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
@@ -173,9 +211,25 @@ def imported_modules(source: str) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module)
+        elif isinstance(node, ast.ImportFrom) and (node.level == 0 and node.module or package):
+            try:
+                base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+            except (ImportError, ValueError):
+                continue
+            found.add(base)
+            # ``from mlinterview.exercises import m00``: the names may be the course's modules
+            found.update(f"{base}.{alias.name}" for alias in node.names
+                         if _is_course_module(f"{base}.{alias.name}"))
     return found
+
+
+def _is_course_module(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return name.startswith("mlinterview.") and importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def read_files(folder: Path) -> dict[str, bytes]:
