@@ -736,3 +736,35 @@ def test_in_a_kernel_the_learner_sees_one_line_and_no_traceback(tmp_path):
     assert slow.ename == "TooSlow"
     assert "count_pairs did not finish the 'large n' case within 0.5 s" in slow.traceback[0]
     assert len(slow.traceback) == 1
+
+
+def test_each_case_gets_fresh_arguments_as_deepcopy_makes_them():
+    """A case's arguments are copied before each call (an answer that modifies its input must
+    not change the next call's, nor the reference's). Flat lists of numbers take a fast path;
+    the copies must still be what deepcopy makes: equal, not the same objects, and an
+    object passed twice shared by both arguments."""
+    from mlinterview.checks import _fresh
+
+    flat, nested, array = [3, 1.5, None, True, "a"], [[1, 2], [3]], np.arange(4.0)
+    args, kwargs = _fresh((flat, nested, flat, (1, flat)), {"a": array, "f": flat})
+    assert args == (flat, nested, flat, (1, flat)) and np.array_equal(kwargs["a"], array)
+    assert args[0] is not flat and args[1] is not nested and args[1][0] is not nested[0]
+    assert kwargs["a"] is not array
+    assert args[0] is args[2] is args[3][1] is kwargs["f"]  # one copy, as deepcopy's memo
+    args[0].append(99)
+    assert flat == [3, 1.5, None, True, "a"]
+
+
+def test_an_answer_that_sorts_its_input_in_place_cannot_change_the_next_case():
+    calls = []
+
+    def sorts_in_place(nums):
+        calls.append(list(nums))
+        nums.sort()
+        return nums[0]
+
+    data = [5, 2, 9]
+    case = checks.Case.of(data).expecting(2)
+    checks.expect("sorts_in_place", cases=[case, case],
+                  namespace={"sorts_in_place": sorts_in_place})
+    assert calls == [[5, 2, 9], [5, 2, 9]] and data == [5, 2, 9]
