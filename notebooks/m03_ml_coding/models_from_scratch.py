@@ -510,7 +510,7 @@ checks.expect("fit_ridge", cases=m03.ridge_cases(seed=3036), reference=m03.ridge
 # (Ridge is the MAP estimate under a Gaussian prior on w.)
 
 # %% [markdown]
-# ## Part 5 — A stable sigmoid, its log, and the log-loss (5 points)
+# ## Part 5 — A stable sigmoid, its log, and the log-loss (6 points)
 #
 # **From a Bernoulli likelihood to the log-loss.** Logistic regression models
 # `P(y = 1 | x) = p = sigmoid(z)` with `z = x.w + b` and
@@ -625,12 +625,18 @@ def log_sigmoid(z):
     return np.minimum(z, 0.0) - np.log1p(np.exp(-np.abs(z)))
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "log_sigmoid_stable", "points": 1}
-"""log_sigmoid at 0 and a shape kept; against scipy.special.log_expit, |z| up to 1000."""
-checks.close(float(np.asarray(log_sigmoid(np.array([0.0])))[0]), -np.log(2.0),
-             what="log_sigmoid([0.0])[0]", rtol=1e-12)
+# %% nbgrader={"grade": true, "grade_id": "log_sigmoid_examples", "points": 1}
+"""log_sigmoid at 0 and at +-2, and shape preserved."""
+checks.array_close(log_sigmoid(np.array([0.0, 2.0, -2.0])),
+                   np.log(np.array([0.5, 1 / (1 + np.exp(-2.0)), 1 / (1 + np.exp(2.0))])),
+                   what="log_sigmoid([0, 2, -2])", rtol=1e-12)
 checks.equal(np.shape(log_sigmoid(np.zeros((2, 3)))), (2, 3),
              what="the shape of log_sigmoid(np.zeros((2, 3)))")
+print("the examples pass")
+
+# %% nbgrader={"grade": true, "grade_id": "log_sigmoid_stable", "points": 1}
+"""log_sigmoid equals scipy.special.log_expit on random inputs and for |z| up to 1000."""
+checks.attempted("log_sigmoid")
 ### BEGIN HIDDEN TESTS
 checks.expect("log_sigmoid", cases=m03.log_sigmoid_cases(seed=3044), reference=m03.log_sigmoid_scipy,
               compare=functools.partial(checks.array_close, rtol=1e-12, atol=1e-15))
