@@ -1339,3 +1339,35 @@ def test_the_kernel_factory_forks_from_one_thread_and_its_kernels_work(capfd):
     assert kernels.proc.returncode == 0  # it ended when its control socket was closed
     said = capfd.readouterr().err
     assert "leaked" not in said, said[-2000:]
+
+
+def test_a_dask_worker_keeps_one_grader_per_assignment(monkeypatch):
+    """A Dask worker's grader is warm for the assignment it was made for: its factory imports
+    that assignment's modules (``runner.kernel_modules``). The next job of the same
+    assignment reuses it; a job of another makes a new one and ends the old factory."""
+    from mlinterview.grading import factory
+
+    made, closed = [], []
+
+    class FakeFactory:
+        def close(self):
+            closed.append(self)
+
+    class FakeGrader:
+        def __init__(self, settings, uid, kernels):
+            self.settings, self.kernels = settings, kernels
+            made.append(self)
+
+    monkeypatch.setattr(evaluate, "Grader", FakeGrader)
+    monkeypatch.setattr(factory.KernelFactory, "start",
+                        staticmethod(lambda modules, data_dir: FakeFactory()))
+    monkeypatch.setattr(runner, "kernel_modules", lambda source: [source.name])
+    monkeypatch.setattr(runner, "warm", lambda source: [])
+    monkeypatch.setattr(runner, "_DASK_GRADER", None)
+    monkeypatch.setattr(runner, "THREAD_VARS", ())
+    monkeypatch.setattr("threadpoolctl.threadpool_limits", lambda n: None)
+    settings = evaluate.Settings(course_root=ROOT, db_url="sqlite://")
+    first = runner._dask_grader(settings, "m00_interview_method")
+    assert runner._dask_grader(settings, "m00_interview_method") is first
+    other = runner._dask_grader(settings, "m06_sql_duckdb")
+    assert other is not first and made == [first, other] and closed == [first.kernels]

@@ -455,10 +455,6 @@ class RemoteObject:
         return self
 
 
-def _is_remote(obj) -> bool:
-    return isinstance(obj, RemoteObject) or hasattr(obj, "_mlinterview_handle")
-
-
 _PLAIN_TYPES = frozenset({int, float, str, bool, bytes, complex, type(None), list, tuple, dict,
                           set, frozenset})
 

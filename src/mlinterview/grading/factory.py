@@ -10,8 +10,9 @@ every submission before it forked the workers), and the instructor's environment
 kernels are not forked from a worker.
 
 They are forked from the **factory**: a Python *started afresh* (``exec``, not a fork)
-with a short environment, which imports what a kernel needs (the course's libraries,
-the modules the notebooks' ordinary cells import), readies an IPython shell, and then
+with a short environment, which imports what this assignment's kernels need (the modules
+its notebooks' ordinary cells import, and theirs: ``runner.kernel_modules``), readies an
+IPython shell, and then
 only waits. A worker asks it for a kernel by sending, over the factory's control socket,
 two sockets of a fresh pair each: one to talk to the new kernel's parent (the
 *middle*: it joins the kernel's control group, enters the new namespaces, forks the

@@ -119,9 +119,9 @@ GRADER_MODULES = ("nbgrader.preprocessors", "nbgrader.api")  # the workers', not
 
 
 def warm(source_dir: Path | None = None) -> list[str]:
-    """Import what the workers need, once, before they fork: the course's libraries, and
-    every library module the assignment's notebooks (hidden tests too) and the exercise
-    helpers import (``sklearn.neighbors`` alone costs 0.1 s). Returns them."""
+    """Import what the workers need, once, before they fork: nbgrader's parts, and every
+    module the assignment's notebooks (hidden tests too) and the course modules they use
+    import (``sklearn.neighbors`` alone costs 0.1 s). Returns them."""
     import importlib
 
     done = []
@@ -511,6 +511,7 @@ def _finisher(root: Path, gb, aid: str, jobs: list[tuple], summary: Summary, pro
 # other process on its machine holds (a locked file each).
 DASK_UID_BASE = 1000  # sandbox.FIRST_UID + this + slot: clear of the local workers' ids
 _DASK_GRADER = None
+_DASK_AID: str | None = None
 _DASK_LOCK = threading.Lock()
 
 
@@ -554,11 +555,12 @@ def _grade_on_dask(root: Path, aid: str, notebooks: list[str], jobs: list[tuple]
 
 
 def _dask_grader(settings, aid: str):
-    """This Dask worker's warm Grader, made on its first job (the libraries capped at one
-    thread first, as on one machine: the grader forks, and OpenMP hangs in a fork)."""
-    global _DASK_GRADER
+    """This Dask worker's warm Grader, made on its first job of an assignment (the libraries
+    capped at one thread first, as on one machine: the grader forks, and OpenMP hangs in a
+    fork); its kernel factory imports what that assignment's kernels use."""
+    global _DASK_GRADER, _DASK_AID
     with _DASK_LOCK:  # a worker started with several threads takes several jobs at once
-        if _DASK_GRADER is None or _DASK_GRADER.settings != settings:
+        if _DASK_GRADER is None or _DASK_GRADER.settings != settings or aid != _DASK_AID:
             from threadpoolctl import threadpool_limits
 
             from .evaluate import Grader
@@ -572,6 +574,7 @@ def _dask_grader(settings, aid: str):
             kernels = KernelFactory.start(kernel_modules(source), settings.data_dir)
             warm(source)
             _DASK_GRADER = Grader(settings, 0, kernels)  # its uid is set in each job's process
+            _DASK_AID = aid
         return _DASK_GRADER
 
 
