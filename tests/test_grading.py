@@ -151,6 +151,139 @@ def test_bad_input_is_reported_and_the_rest_graded(course_copy):
         assert sum(scores[student].values()) == 0
 
 
+def _tampered(base: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    """``base`` changed as a learner may change a notebook's cells in JupyterLab, aiming
+    at the tests it fails (``complexity_correct``, ``hunt_catches_all``) and an answer."""
+    import copy
+
+    def at(nb, grade_id):
+        return next(i for i, c in enumerate(nb.cells)
+                    if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+    def variant(change):
+        nb = copy.deepcopy(base)
+        change(nb)
+        return nb
+
+    def retype(cell, kind):
+        cell.cell_type = kind
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+
+    def bonus(nb):
+        cell = nbformat.v4.new_code_cell("print('bonus')")
+        cell.metadata.nbgrader = {"grade": True, "solution": False, "locked": False,
+                                  "grade_id": "bonus", "points": 10, "schema_version": 3}
+        nb.cells.insert(at(nb, "hunt_catches_all"), cell)
+
+    def twin(nb):
+        i = at(nb, "complexity_correct")
+        first = copy.deepcopy(nb.cells[i])
+        first.source = "print('passed')"
+        nb.cells.insert(i, first)
+
+    def answer_graded(nb):
+        nb.cells[at(nb, "hunt_answer")].metadata.nbgrader.update(grade=True, points=5)
+
+    return {
+        "edits_test": variant(lambda nb: setattr(nb.cells[at(nb, "complexity_correct")],
+                                                 "source", "print('passed')")),
+        "deletes_tests": variant(lambda nb: [nb.cells.pop(at(nb, g))
+                                             for g in ("complexity_correct", "hunt_catches_all")]),
+        "retypes_test": variant(lambda nb: retype(nb.cells[at(nb, "hunt_catches_all")], "markdown")),
+        "retypes_answer": variant(lambda nb: retype(nb.cells[at(nb, "hunt_answer")], "raw")),
+        "relabels_test": variant(lambda nb: nb.cells[at(nb, "hunt_catches_all")]
+                                 .metadata.nbgrader.update(grade_id="my_own_test")),
+        "repoints_test": variant(lambda nb: nb.cells[at(nb, "first_pair_examples")]
+                                 .metadata.nbgrader.update(points=100)),
+        "adds_a_test": variant(bonus),
+        "twins_a_test": variant(twin),
+        "answer_made_a_test": variant(answer_graded),
+    }
+
+
+# nbgrader refuses a notebook with a graded cell whose id the gradebook does not know (a test
+# of one's own, a re-labelled one, an answer claiming points) or two cells of one id
+REFUSED_TAMPERING = {"relabels_test", "adds_a_test", "answer_made_a_test", "twins_a_test"}
+
+
+def test_tampered_cells_gain_nothing(course_copy):
+    """Cells deleted, added, edited, retyped, re-labelled or re-pointed: nbgrader's own
+    preprocessors put the test cells back from the gradebook, or refuse the notebook (a
+    test cell with an unknown id, an answer claiming points), as ``nbgrader autograde``
+    does. No cell scores more than the untampered notebook's, and none is worth more."""
+    _generate(course_copy)
+    fixture = submissions.load_fixture(
+        ROOT / "tests" / "fixtures" / AID / NB / "partial.py")
+    base = submissions.fixture_submission(ROOT, AID, NB, fixture)
+    tampered = _tampered(base)
+    _hand_in(course_copy, {"untampered": base, **tampered})
+    before = _tree_digest(course_copy / "submitted")
+    summary = runner.grade(course_copy, AID, workers=2)
+    assert _tree_digest(course_copy / "submitted") == before
+    scores, points = _scores(course_copy), _points(course_copy)
+    assert {g for g, v in scores["untampered"].items() if v < points[g]} == set(fixture.loses)
+    rows = stock.read_grades(f"sqlite:///{course_copy / 'gradebook.db'}", AID)
+    assert {(g.grade_id, g.max_score) for g in rows} == set(points.items())  # none re-pointed
+    for student in tampered:
+        gained = {g: v for g, v in scores[student].items() if v > scores["untampered"][g]}
+        assert not gained, f"{student} gained {gained}"
+        assert set(scores[student]) == set(points), student  # no cell of its own counted
+    refused = {s for s, lines in summary.problems.items() if "refused by nbgrader" in " ".join(lines)}
+    assert refused == REFUSED_TAMPERING
+    for student in ("edits_test", "retypes_test", "repoints_test"):
+        assert scores[student] == scores["untampered"], student  # put back: nothing lost either
+
+
+def test_the_sanitiser_gives_what_nbgraders_own_chain_gives(course_copy):
+    """The grader's sanitising (the gradebook read once, metadata checked once per kind)
+    returns byte for byte what nbgrader's five preprocessors return, and refuses what they
+    refuse, for honest and tampered notebooks, a second time (from memory) as the first."""
+    import copy
+
+    from nbgrader.preprocessors import (
+        CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
+        OverwriteCells,
+        OverwriteKernelspec,
+    )
+
+    from mlinterview.grading.sanitise import Sanitiser
+
+    _generate(course_copy)
+    db_url = f"sqlite:///{course_copy / 'gradebook.db'}"
+
+    def stock_chain(nb):
+        resources = {"nbgrader": {"notebook": NB, "assignment": AID, "student": "s",
+                                  "db_url": db_url}}
+        for pre in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(), OverwriteCells(),
+                    CheckCellMetadata()):
+            nb, resources = pre.preprocess(nb, resources)
+        return nb
+
+    def outcome(sanitise, nb):
+        try:
+            return nbformat.writes(sanitise(copy.deepcopy(nb)))
+        except Exception as exc:  # noqa: BLE001 - the refusal is the outcome compared
+            return type(exc).__name__
+
+    base = submissions.fixture_submission(ROOT, AID, NB, None, "solution")
+    cases = {"solution": base,
+             "blank": submissions.fixture_submission(ROOT, AID, NB, None, "blank"),
+             **_tampered(base)}
+    ours = Sanitiser(db_url, course_copy)
+    refused = set()
+    for _ in range(2):
+        for name, nb in cases.items():
+            want = outcome(stock_chain, nb)
+            assert outcome(lambda n: ours(n, "s", AID, NB), nb) == want, name
+            if not want.startswith("{"):
+                refused.add(name)
+    assert refused == REFUSED_TAMPERING
+    assert len(ours.chain[-1].passed) < len(cases)  # the check was remembered, not rerun
+
+
 def _sandbox_processes() -> list[str]:
     """Live processes of a sandbox uid started by this test run (its session: kernels are
     forked from workers forked from here), not by another run on the same machine, nor by

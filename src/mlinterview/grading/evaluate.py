@@ -6,7 +6,8 @@
 2. Sanitise it with nbgrader's own preprocessors (ClearOutput, DeduplicateIds,
    OverwriteKernelspec, OverwriteCells, CheckCellMetadata): test and locked
    cells come back from the source recorded in the gradebook, exactly as
-   ``nbgrader autograde`` restores them.
+   ``nbgrader autograde`` restores them (the gradebook read once per worker:
+   :mod:`.sanitise`).
 3. Start a sandboxed kernel (:mod:`.sandbox`, :mod:`.kernel`) on a copy of
    the submission and run the ordinary cells there, in order.
 4. Run each test cell *here*, from the restored (trusted) source, in a
@@ -769,18 +770,12 @@ class Grader:
     started here) whose kernels hold nothing this worker has seen (see ``factory``)."""
 
     def __init__(self, settings: Settings, uid: int, kernels: factory.KernelFactory | None = None):
-        from nbgrader.preprocessors import (
-            CheckCellMetadata,
-            ClearOutput,
-            DeduplicateIds,
-            LimitOutput,
-            OverwriteCells,
-            OverwriteKernelspec,
-        )
+        from nbgrader.preprocessors import LimitOutput
+
+        from .sanitise import Sanitiser
 
         self.settings, self.uid = settings, uid
-        self.sanitisers = [cls() for cls in (ClearOutput, DeduplicateIds, OverwriteKernelspec,
-                                             OverwriteCells, CheckCellMetadata)]
+        self.sanitise = Sanitiser(settings.db_url, settings.course_root)
         self.limit_output = LimitOutput(max_lines=settings.max_lines,
                                         max_traceback=settings.max_traceback)
         if kernels is None:
@@ -843,14 +838,10 @@ class Grader:
         return nb
 
     def _sanitise(self, nb, student, aid, name):
-        resources = {"nbgrader": {"notebook": name, "assignment": aid, "student": student,
-                                  "db_url": self.settings.db_url}}
         try:
-            for pre in self.sanitisers:
-                nb, resources = pre.preprocess(nb, resources)
+            return self.sanitise(nb, student, aid, name)
         except Exception as exc:  # noqa: BLE001 - nbgrader's own refusal, reported as such
             raise ValueError(f"{name}.ipynb was refused by nbgrader: {str(exc)[:300]}") from None
-        return nb
 
     def _lesson(self, aid: str, name: str) -> tuple[frozenset, frozenset]:
         """The author's cells of ``source/<aid>/<name>.ipynb``: (the texts tagged
