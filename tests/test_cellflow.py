@@ -154,6 +154,19 @@ def test_every_tagged_cell_changes_nothing_names_cannot_show(path, tmp_path):
     assert len(changes) == len(tagged) and not any(changes.values()), changes
 
 
+def test_the_reference_run_sees_a_frame_change_not_a_dtype_cache(tmp_path):
+    """A frame's values, columns and dtypes count; the cache an Int64 column's dtype fills
+    in when first used anywhere (it changes the frame's pickle) does not."""
+    lesson = ["import pandas as pd\nframe = pd.DataFrame({'a': pd.array([1, None], dtype='Int64'),"
+              " 'b': [1.0, 2.0]})\n",
+              "pd.array([3], dtype='Int64').dtype.itemsize\n",
+              "frame.loc[0, 'b'] = 5.0\n",
+              "frame.rename(columns={'a': 'c'}, inplace=True)\n",
+              "frame['b'] = frame['b'].astype('float32')\n"]
+    changes = _changes(lesson, lesson[1:], tmp_path)
+    assert changes == {"1": [], "2": ["name frame"], "3": ["name frame"], "4": ["name frame"]}
+
+
 def test_the_reference_run_sees_what_names_cannot(tmp_path):
     lesson = ["import numpy as np\nimport warnings\nseen = [1]\nrng = np.random.default_rng(0)\n",
               "np.random.seed(3)\n", "seen.append(2)\n", "rng.normal()\n",

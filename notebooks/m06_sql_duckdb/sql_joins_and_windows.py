@@ -49,7 +49,7 @@ print({name: len(table) for name, table in SHOP.items()})
 # %% [markdown]
 # The tiny shop's tables, which every part's example uses:
 
-# %%
+# %% tags=["skip-when-grading"]
 for name, table in TINY.items():
     print(name)
     display(table)
@@ -68,7 +68,7 @@ for name, table in TINY.items():
 # **Before**: the tiny shop's customers and orders. Watch Dee and Eve (no
 # orders) and the three guest orders.
 
-# %%
+# %% tags=["skip-when-grading"]
 display(TINY["customers"], TINY["orders"])
 # the inner join: Dee and Eve are gone, and so are the guest orders
 sql.run("""
@@ -79,7 +79,7 @@ FROM customers AS c JOIN orders AS o ON o.customer_id = c.customer_id
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.customer_orders_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.customer_orders_reference(TINY)
 
 # %% [markdown]
@@ -148,7 +148,7 @@ sql.run("SELECT customer_id, name, referred_by FROM customers", TINY)
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.referrals_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.referrals_reference(TINY)
 
 # %% [markdown]
@@ -218,7 +218,7 @@ SELECT 4 NOT IN (1, 2) AS without_null,
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.never_ordered_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.never_ordered_reference(TINY)
 
 # %% [markdown]
@@ -287,7 +287,7 @@ FROM (VALUES (1), (NULL)) AS t(x)
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.monthly_orders_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.monthly_orders_reference(TINY)
 
 # %% [markdown]
@@ -363,7 +363,7 @@ SELECT NULL = NULL AS equals_null,
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.open_guest_orders_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.open_guest_orders_reference(TINY)
 
 # %% [markdown]
@@ -432,7 +432,7 @@ SELECT (SELECT MAX(x) FROM (VALUES (1)) AS t(x) WHERE x > 5) AS aggregate_of_not
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.second_highest_price_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.second_highest_price_reference(TINY)
 
 # %% [markdown]
@@ -502,7 +502,7 @@ FROM (VALUES (39.0), (39.0), (37.5), (19.5)) AS t(total)
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.order_total_rank_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.order_total_rank_reference(TINY)
 
 # %% [markdown]
@@ -577,7 +577,7 @@ ORDER BY p.category, units_sold DESC
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.top_products_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.top_products_reference(TINY)
 
 # %% [markdown]
@@ -660,7 +660,7 @@ ORDER BY day
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.longest_streak_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.longest_streak_reference(TINY)
 
 # %% [markdown]
@@ -747,7 +747,7 @@ FROM (VALUES (DATE '2024-03-01', 1), (DATE '2024-03-02', 10), (DATE '2024-03-05'
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.revenue_7d_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.revenue_7d_reference(TINY)
 
 # %% [markdown]
@@ -826,7 +826,7 @@ FROM products
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.every_category_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.every_category_reference(TINY)
 
 # %% [markdown]
@@ -903,7 +903,7 @@ ORDER BY user_id, event_time
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.sessions_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.sessions_reference(TINY)
 
 # %% [markdown]
@@ -989,7 +989,7 @@ ORDER BY user_id
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.funnel_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.funnel_reference(TINY)
 
 # %% [markdown]
@@ -1074,7 +1074,7 @@ sql.run("SELECT * FROM customer_features WHERE customer_id IN (1, 2) ORDER BY co
 # %% [markdown]
 # **After**: what the question wants on the tiny shop (computed in pandas by `m06.features_asof_reference`).
 
-# %%
+# %% tags=["skip-when-grading"]
 m06.features_asof_reference(TINY)
 
 # %% [markdown]

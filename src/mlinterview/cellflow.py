@@ -242,12 +242,32 @@ def _some(names: set[str]) -> str:
 
 _STATE = """
 def _mlinterview_state(ns):
-    import os, pickle, random, sys, warnings, hashlib
+    import io, os, pickle, random, sys, warnings, hashlib
     out = {}
+    class Canonical(pickle.Pickler):
+        # a pandas object by what it holds: its pickle also holds caches that its dtype
+        # fills in when first used anywhere (Int64Dtype's itemsize), which change nothing
+        def reducer_override(self, obj):
+            pd = sys.modules.get("pandas")
+            if pd is None or not isinstance(obj, (pd.DataFrame, pd.Series, pd.Index)):
+                return NotImplemented
+            try:
+                rows = pd.util.hash_pandas_object(obj, index=not isinstance(obj, pd.Index))
+            except (TypeError, ValueError):
+                return NotImplemented
+            frame = isinstance(obj, pd.DataFrame)
+            return tuple, ((type(obj).__name__, rows.to_numpy().tobytes(),
+                            repr(list(obj.columns) if frame else [obj.name]),
+                            repr([str(t) for t in (obj.dtypes if frame else [obj.dtype])]),
+                            repr(getattr(obj, "index", obj).names), repr(getattr(obj, "attrs", {}))),)
+    def dumps(value):
+        buf = io.BytesIO()
+        Canonical(buf, protocol=5).dump(value)
+        return buf.getvalue()
     def digest(value):
         try:
-            first = hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
-            again = hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
+            first = hashlib.sha256(dumps(value)).hexdigest()
+            again = hashlib.sha256(dumps(value)).hexdigest()
         except Exception:
             return None
         return first if first == again else None  # a figure pickles differently each time
