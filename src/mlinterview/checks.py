@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -421,6 +422,9 @@ def same_set(actual: Any, expected: Iterable, *, what: str | None = None) -> Non
                           f"(order ignored)")
 
 
+_AS_THEY_ARE = frozenset({int, str, bool})  # exactly these types: their own key
+
+
 def _null_key(value: Any, digits: int) -> Any:
     """A hashable, comparable stand-in for one SQL/pandas cell value.
 
@@ -428,19 +432,16 @@ def _null_key(value: Any, digits: int) -> Any:
     a missing value), floats (and decimals) are rounded to ``digits``
     significant digits.
     """
-    from decimal import Decimal
-
+    if type(value) in _AS_THEY_ARE:  # most cells: called once per cell of every row
+        return value
     if value is None:
         return ("<NULL>",)
-    try:
-        import pandas as pd
-
+    pd = sys.modules.get("pandas")  # a pandas value exists only once pandas is imported
+    if pd is not None:
         if value is pd.NA or value is pd.NaT:
             return ("<NULL>",)
         if isinstance(value, pd.Timestamp):
             return ("ts", value.isoformat())
-    except ImportError:  # pragma: no cover
-        pass
     if isinstance(value, Decimal):
         value = float(value)
     if isinstance(value, (float, np.floating)):
