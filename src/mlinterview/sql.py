@@ -146,7 +146,8 @@ def _content_key(tables: Tables) -> tuple | None:
     key = []
     try:
         for name, df in sorted(tables.items()):
-            rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
+            # each value hashed as it is (categorize=True factorizes text columns first: slower here)
+            rows = pd.util.hash_pandas_object(df, index=False, categorize=False).to_numpy()
             digest = hashlib.blake2b(rows.tobytes(), digest_size=16).hexdigest()
             key.append((name, tuple(map(str, df.columns)), tuple(map(str, df.dtypes)), digest))
     except (TypeError, ValueError):
