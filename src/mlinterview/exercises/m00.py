@@ -6,6 +6,8 @@ import random
 import re
 from collections.abc import Callable
 
+import numpy as np
+
 from ..checks import Case, CheckFailed, show
 
 # --------------------------------------------------------------------------- part 1: Big-O
@@ -92,7 +94,7 @@ def first_pair_with_sum_reference(nums, target):
     return None
 
 
-def first_pair_with_sum_fast(nums, target):
+def first_pair_linear_reference(nums, target):
     """The same contract in O(n): a dict of each value's first index."""
     _check_input(nums, target)
     first_index: dict[int, int] = {}
@@ -149,8 +151,8 @@ def first_pair_cases(seed: int) -> list[Case]:
 
 def first_pair_large_cases(seed: int, n: int = 50_000) -> list[Case]:
     """Inputs where an O(n^2) answer cannot finish in the budget (about 1e9 steps)."""
-    rng = random.Random(seed)
-    evens = [2 * rng.randint(0, 10**6) for _ in range(n)]
+    # drawn by NumPy: 2 ms for 50,000, where random.randint takes 30 (for every student)
+    evens = (2 * np.random.default_rng(seed).integers(0, 10**6, size=n, endpoint=True)).tolist()
     with_pair = evens[:-1] + [(10**7 + 1) - evens[n // 3]]  # the only odd number
     return [
         Case.of(evens, 1, label=f"large, no pair (n={n})"),
