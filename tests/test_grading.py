@@ -180,6 +180,7 @@ def _tampered(base: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
         i = at(nb, "complexity_correct")
         first = copy.deepcopy(nb.cells[i])
         first.source = "print('passed')"
+        first.id = "twin"  # a pasted copy: JupyterLab gives it a cell id of its own
         nb.cells.insert(i, first)
 
     def answer_graded(nb):
