@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -129,5 +131,23 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def command() -> None:
+    """The ``mlinterview`` command: :func:`main`, then an exit without the interpreter's
+    teardown. After a grading run, Python's last collections free NumPy's, pandas',
+    scikit-learn's and DuckDB's objects one by one: about 1 s measured here, for memory
+    the OS takes back at once. What is registered to run at exit still runs, and the
+    output is flushed, first. An exception leaves as usual."""
+    code = main()
+    import atexit
+
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to lose
+                stream.flush()
+        os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command()
