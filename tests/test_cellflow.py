@@ -49,6 +49,8 @@ def test_a_function_defined_before_the_plot_that_reads_its_names_keeps_it():
     "def f(x):\n    return x + 1\n",         # the plot would call the learner's f
     "xs = [1, 2]\n",                          # or plot the learner's data
     "plt.show = lambda: print('mine')\n",   # or use a library the learner patched
+    "setattr(plt, 'show', print)\n",        # the same, by string
+    "delattr(plt.cm, 'viridis')\n",
 ])
 def test_a_plot_that_would_run_the_learners_code_is_run(learner):
     lesson = LESSON[:2]
@@ -65,11 +67,25 @@ def test_what_a_lesson_cell_makes_from_the_learners_code_is_the_learners_too():
 
 @pytest.mark.parametrize("learner", [
     "globals()['ax'] = 1\n", "exec('print(ax)')\n", "%who\n", "print(_)\n",
-    "from numpy import *\n", "x = eval('fig')\n", "setattr(plt, 'show', print)\n",
+    "from numpy import *\n", "x = eval('fig')\n", "found = 'ax' in dir()\n",
+    "def f():\n    return f.__globals__['ax']\n",
+    "import inspect\nax = inspect.currentframe().f_globals['ax']\n",
+    "put = setattr\nput(plt, 'show', print)\n",        # a setter passed on
+    "setattr(plots(), 'show', print)\n",              # setting what no name holds
+    "object.__setattr__(plt, 'show', print)\n",
 ])
 def test_a_cell_that_reaches_names_by_string_keeps_every_tagged_cell(learner):
     plan = _plan(learner)
     assert plan.skip == set() and "reaches names by string" in plan.reasons[2]
+
+
+def test_an_estimator_that_sets_its_own_attributes_by_string_keeps_the_skips():
+    # scikit-learn's own set_params does this; it reaches no name of the notebook
+    learner = ("class Model:\n    def set_params(self, **params):\n"
+               "        for name, value in params.items():\n            setattr(self, name, value)\n"
+               "        return self\n")
+    assert _plan(learner).skip == {2}
+    assert cellflow.names_of(learner).mutates == {"self"} and not cellflow.names_of(learner).dynamic
 
 
 def test_a_tagged_cell_that_changes_an_earlier_object_is_run():

@@ -16,11 +16,15 @@ submission's own sequence of cells:
 - what it reads does not come from the learner's code (so it calls none of it:
   learner code a lesson cell would run is run, as it is by stock);
 - no cell reaches the namespace by name (``globals()``, ``exec``, magics, the
-  output history ``_``), because then no reading of the text can tell.
+  output history ``_``, a function's ``__globals__`` or a frame's), because then no
+  reading of the text can tell. ``setattr(model, name, value)`` is not such a reach:
+  it changes ``model``, as ``model.x = value`` does.
 
 What names cannot show (a cell that draws from NumPy's global generator, sets
 a pandas option or changes a list in place) is checked by running the
-reference notebook: :func:`changes_of_tagged_cells`.
+reference notebook: :func:`changes_of_tagged_cells`. Code that names the notebook's
+module inside data (a pickle that loads ``__main__.x``) is beyond any reading of the text:
+such a submission could fail where stock passes it, or pass where stock fails it.
 
 Scores are unchanged by construction for any submission; the benchmark and the
 stock comparison test check it cell by cell.
@@ -39,9 +43,16 @@ SKIP_TAG = "skip-when-grading"
 
 # a read of any of these reaches the namespace by name, so no reading of the text is sound
 DYNAMIC_NAMES = frozenset({
-    "globals", "locals", "vars", "exec", "eval", "compile", "__import__", "get_ipython",
-    "__builtins__", "builtins", "__main__", "sys", "setattr", "delattr", "importlib",
+    "globals", "locals", "vars", "dir", "exec", "eval", "compile", "__import__", "get_ipython",
+    "__builtins__", "builtins", "__main__", "sys", "importlib", "inspect", "gc", "ctypes",
     "In", "Out", "_oh", "_ih", "_dh"})
+# nor is it through these attributes: a function's globals, a frame's, an object's setter
+DYNAMIC_ATTRIBUTES = frozenset({
+    "__globals__", "__builtins__", "f_globals", "f_locals", "f_builtins", "f_back",
+    "tb_frame", "gi_frame", "cr_frame", "ag_frame", "__setattr__", "__delattr__"})
+# ``setattr(model, name, value)`` is ``model.<name> = value``: it changes ``model``, and
+# reaches no namespace unless ``model`` is one (a module, reached only through the above)
+SETTERS = frozenset({"setattr", "delattr"})
 _HISTORY = re.compile(r"^(_+|_\d+|_i+|_i\d+)$")
 _LAZY_SCOPES = ("function", "lambda")
 
@@ -96,9 +107,18 @@ def names_of(source: str) -> Names | None:
         deferred |= later
         binds |= bound
         changed: set[str] = set()
+        called = {id(node.func): node for node in ast.walk(stmt) if isinstance(node, ast.Call)}
         for node in ast.walk(stmt):
             if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
                 dynamic = True
+            if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
+                dynamic = True
+            if isinstance(node, ast.Name) and node.id in SETTERS:
+                changes = _set_by_name(called.get(id(node)))
+                if changes is None:  # passed on, or setting something not named: no telling
+                    dynamic = True
+                else:
+                    changed.add(changes)
             if isinstance(node, (ast.Attribute, ast.Subscript)) and \
                     isinstance(node.ctx, (ast.Store, ast.Del)):
                 base = node.value
@@ -115,6 +135,17 @@ def names_of(source: str) -> Names | None:
         any(_HISTORY.match(name) for name in read)
     return Names(frozenset(reads), frozenset(live_in), frozenset(deferred), frozenset(binds),
                  frozenset(definite), frozenset(mutates), dynamic)
+
+
+def _set_by_name(call: ast.Call | None) -> str | None:
+    """The name whose object ``setattr(x.y, ...)`` or ``delattr(x, ...)`` changes (``x``),
+    or None when the call is not of that form."""
+    if call is None or not call.args or isinstance(call.args[0], ast.Starred):
+        return None
+    base = call.args[0]
+    while isinstance(base, (ast.Attribute, ast.Subscript)):
+        base = base.value
+    return base.id if isinstance(base, ast.Name) else None
 
 
 def _scopes(stmt: ast.stmt) -> tuple[set[str] | None, set[str], set[str]]:
