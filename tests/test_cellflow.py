@@ -136,20 +136,24 @@ def test_lint_names_a_tag_the_grader_cannot_keep(tmp_path):
 
 
 _CHANGES = """
-import json, sys
+import importlib, json, sys
 from pathlib import Path
 import nbformat
 from mlinterview import cellflow
 from mlinterview.grading import runner
 sources, tagged, folder = json.loads(sys.stdin.read())
-runner.warm(Path(folder) if folder else None)
+for name in runner.kernel_modules(Path(folder) if folder else None):  # as the kernel factory
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
 print(json.dumps({str(k): v for k, v in cellflow.changes_of_tagged_cells(sources, tagged).items()}))
 """
 
 
 def _changes(sources, tagged, cwd, folder=None) -> dict[str, list[str]]:
     """Run in ``cwd`` (scratch: a notebook writes beside itself), importing first what the
-    grader would import for the notebooks of ``folder``."""
+    kernel factory imports for the notebooks of ``folder``."""
     done = subprocess.run([sys.executable, "-c", _CHANGES],
                           input=json.dumps([sources, tagged, folder and str(folder)]),
                           capture_output=True, text=True, cwd=cwd, timeout=300, check=False)

@@ -835,7 +835,12 @@ def test_warm_imports_what_the_notebooks_import():
                                     "from . import local\ndef f():\n    import scipy.special\n")
     assert found == {"numpy", "os.path", "sklearn.neighbors", "scipy.special"}
     assert runner.imported_modules("def broken(:\n") == set()
-    assert "sklearn.neighbors" in runner.warm(ROOT / "source" / "m03_ml_coding")
+    warmed = runner.warm(ROOT / "source" / "m03_ml_coding")
+    assert "sklearn.neighbors" in warmed
+    # plots are drawn in kernels and read by no test: the factory imports matplotlib,
+    # the workers need not
+    assert "matplotlib.pyplot" in runner.kernel_modules(ROOT / "source" / "m03_ml_coding")
+    assert not [m for m in warmed if m.split(".")[0] in ("matplotlib", "matplotlib_inline")]
     # the course's own modules, relative imports too, resolved to modules
     assert runner.imported_modules("from mlinterview.exercises import m00\n") == {
         "mlinterview.exercises", "mlinterview.exercises.m00"}

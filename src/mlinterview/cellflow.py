@@ -334,9 +334,9 @@ def changes_of_tagged_cells(sources: Sequence[str], tagged: Iterable[str]) -> di
     each tagged cell, what it changed that names cannot show: a name bound before it whose
     value it changed (or rebound), the global random generators, warning filters, NumPy,
     pandas and matplotlib settings, the environment, the working folder. Call it in a
-    process of its own (the cells run here), after importing what the grader's workers
-    import before they fork (:func:`mlinterview.grading.runner.warm`): a first import
-    changes warning filters, which in a kernel it never does."""
+    process of its own (the cells run here), after importing what the kernel factory
+    imports before it forks a kernel (:func:`mlinterview.grading.runner.kernel_modules`):
+    a first import changes warning filters, which in a kernel it never does."""
     from mlinterview.grading.kernel import Shell
 
     tagged = set(tagged)

@@ -110,6 +110,13 @@ class KernelFactory:
     def close(self) -> None:
         self._finalizer()
 
+    def discard(self) -> None:
+        """End a factory that was asked for no kernel, at once: ``close`` would wait for
+        it to finish importing before it notices."""
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
+        self._finalizer()
+
 
 def _stop(proc: subprocess.Popen, ctl: socket.socket, owner: int) -> None:
     if os.getpid() != owner:  # a forked worker's copy: the writer ends the factory

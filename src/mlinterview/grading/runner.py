@@ -115,17 +115,22 @@ KERNEL_BASE = ("IPython", "matplotlib_inline.backend_inline", "mlinterview.check
 # without an assignment: the course's libraries and every exercise module
 WARM_MODULES = ("numpy", "pandas", "scipy", "sklearn", "duckdb", "matplotlib.pyplot",
                 "mlinterview.datasets")
-GRADER_MODULES = ("nbgrader.preprocessors", "nbgrader.api")  # the workers', not the kernels'
+# the workers', not the kernels': nbgrader's parts, and IPython's reading of a cell (cellflow)
+GRADER_MODULES = ("nbgrader.preprocessors", "nbgrader.api", "IPython.core.inputtransformer2")
+# drawn in the kernels, read by no test: the workers need not import them (0.35 s)
+KERNEL_ONLY_ROOTS = ("IPython", "matplotlib", "matplotlib_inline")
 
 
 def warm(source_dir: Path | None = None) -> list[str]:
     """Import what the workers need, once, before they fork: nbgrader's parts, and every
     module the assignment's notebooks (hidden tests too) and the course modules they use
-    import (``sklearn.neighbors`` alone costs 0.1 s). Returns them."""
+    import (``sklearn.neighbors`` alone costs 0.1 s), but plotting. Returns them."""
     import importlib
 
     done = []
-    for name in dict.fromkeys([*GRADER_MODULES, *kernel_modules(source_dir, tests=True)]):
+    for name in dict.fromkeys([*GRADER_MODULES, *(
+            m for m in kernel_modules(source_dir, tests=True)
+            if m.split(".")[0] not in KERNEL_ONLY_ROOTS)]):
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001,S112 - a module that will not import is the kernel's problem
@@ -325,6 +330,25 @@ def grade(root: Path, aid: str, workers: int | None = None, students: list[str] 
 def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None, out,
            cell_timeout: float | None, submission_timeout: float | None,
            scheduler: str | None = None, check_solution: bool = True) -> Summary:
+    root = root.resolve()
+    settings, course_id = settings_for(root, cell_timeout, submission_timeout)
+    with contextlib.ExitStack() as stack:
+        kernels = None
+        if scheduler is None:
+            from .factory import KernelFactory
+
+            # first, before this process reads a submission (the factory is started afresh,
+            # not forked from here, all the same): it imports the kernels' libraries on one
+            # core while this process imports nbgrader's and the workers' on the other
+            kernels = KernelFactory.start(kernel_modules(root / "source" / aid), settings.data_dir)
+            stack.callback(kernels.close)
+        return _grade_with(root, aid, workers, students, out, settings, course_id, scheduler,
+                           check_solution, kernels)
+
+
+def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] | None, out,
+                settings, course_id: str, scheduler: str | None, check_solution: bool,
+                kernels) -> Summary:
     import multiprocessing
 
     from nbgrader.api import Gradebook, MissingEntry
@@ -333,13 +357,13 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
 
     # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warning; harmless
     warnings.filterwarnings("ignore", message=".*not in session.*")
-    root = root.resolve()
-    settings, course_id = settings_for(root, cell_timeout, submission_timeout)
     summary = Summary()
     with Gradebook(settings.db_url, course_id) as gb:
         try:
             notebooks = [nb.name for nb in gb.find_assignment(aid).notebooks]
         except MissingEntry:
+            if kernels is not None:
+                kernels.discard()
             raise SystemExit(f"error: {aid} is not in the gradebook: run "
                              f"`nbgrader generate_assignment {aid}` first") from None
     submitted = root / "submitted"
@@ -366,6 +390,8 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
     if summary.skipped:
         print(f"{len(summary.skipped)} submission(s) already graded and unchanged: skipped", file=out)
     if not jobs:
+        if kernels is not None:
+            kernels.discard()  # asked for nothing: it need not finish importing
         return summary
     if check_solution:  # graded first, beside the students (see _finisher)
         jobs.insert(0, (SOLUTION, read_files(root / "source" / aid), None))
@@ -376,10 +402,6 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
         summary.seconds = _grade_on_dask(root, aid, notebooks, jobs, settings, course_id,
                                          scheduler, workers, summary, out)
         return summary
-    from .factory import KernelFactory
-
-    # started afresh, not forked from here: this process has read every submission
-    kernels = KernelFactory.start(kernel_modules(root / "source" / aid), settings.data_dir)
     warm(root / "source" / aid)
     start = time.monotonic()
     progress = Progress(len(jobs), out)
@@ -387,7 +409,6 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
     counter, started = ctx.Value("i", 0), ctx.Array("b", len(jobs), lock=False)
     gc.freeze()  # the workers fork from here, and need not copy what they never free (see Grader)
     with contextlib.ExitStack() as stack:
-        stack.callback(kernels.close)
         stack.callback(gc.unfreeze)  # this process goes on (and is checked for leaks at exit)
         gb = stack.enter_context(Gradebook(settings.db_url, course_id))
         finish = _finisher(root, gb, aid, jobs, summary, progress)
