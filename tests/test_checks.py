@@ -516,7 +516,16 @@ class TestExpect:
 
         msg = fails(checks.expect, "f", [Case.of(1)], reference=lambda x: np.zeros(2),
                     compare=strict, namespace={"f": lambda x: [0, 0]})
-        assert "could not check [0, 0]: AttributeError" in msg
+        assert "f(1): could not check [0, 0]: AttributeError" in msg
+
+    def test_a_failing_case_writes_out_its_arguments_and_a_passing_one_never_does(self, monkeypatch):
+        written = []
+        monkeypatch.setattr(checks, "show", lambda value, limit=120: written.append(value) or repr(value))
+        cases = [Case.of(np.arange(3), label="ok"), Case.of(np.arange(4), label="bad")]
+        msg = fails(checks.expect, "total", cases, reference=lambda a: int(a.sum()),
+                    namespace={"total": lambda a: int(a.sum()) if len(a) < 4 else -1})
+        assert "[bad] total(array([0, 1, 2, 3])): expected 6, got -1" in msg
+        assert "\x00" not in msg and [len(v) for v in written if isinstance(v, np.ndarray)] == [4]
 
     def test_tolerance_through_partial(self):
         compare = functools.partial(checks.array_close, rtol=1e-3)
