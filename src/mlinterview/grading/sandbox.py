@@ -416,7 +416,9 @@ def _remove_group(folder: str) -> None:
             for pid in pids:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
-            time.sleep(min(0.1, 0.01 * (attempt + 1)))  # a killed process leaves when reaped
+            # a killed process leaves when reaped, and the kernel's parent (in the group
+            # too) a moment after it has seen the kernel die: 1 ms, 2, 4 ... then 0.1 s
+            time.sleep(min(0.1, 0.001 * 2 ** attempt))
 
 
 _STALE_CLEARED: set[str] = set()  # the parents this process has cleared already
