@@ -236,7 +236,7 @@ def _error(ename: str, evalue: str, tb: list[str] | None = None) -> nbformat.Not
 
 
 class TestServer:
-    """One test cell's connection to the learner's state (a fork of the kernel)."""
+    """One test cell's conversation with the learner's kernel (its state, as the cells before left it)."""
 
     def __init__(self, kernel: Kernel, deadline: WaitForgivingDeadline, outputs: list):
         self.kernel, self.deadline, self.outputs = kernel, deadline, outputs
