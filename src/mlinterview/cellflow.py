@@ -26,8 +26,8 @@ reference notebook: :func:`changes_of_tagged_cells`. Code that names the noteboo
 module inside data (a pickle that loads ``__main__.x``) is beyond any reading of the text:
 such a submission could fail where stock passes it, or pass where stock fails it.
 
-Scores are unchanged by construction for any submission; the benchmark and the
-stock comparison test check it cell by cell.
+Short of that, scores are unchanged by construction; the benchmark and the stock
+comparison test check it cell by cell.
 """
 
 from __future__ import annotations

@@ -332,18 +332,20 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
            scheduler: str | None = None, check_solution: bool = True) -> Summary:
     root = root.resolve()
     settings, course_id = settings_for(root, cell_timeout, submission_timeout)
-    with contextlib.ExitStack() as stack:
-        kernels = None
-        if scheduler is None:
-            from .factory import KernelFactory
+    kernels = None
+    if scheduler is None:
+        from .factory import KernelFactory
 
-            # first, before this process reads a submission (the factory is started afresh,
-            # not forked from here, all the same): it imports the kernels' libraries on one
-            # core while this process imports nbgrader's and the workers' on the other
-            kernels = KernelFactory.start(kernel_modules(root / "source" / aid), settings.data_dir)
-            stack.callback(kernels.close)
+        # first, before this process reads a submission (the factory is started afresh,
+        # not forked from here, all the same): it imports the kernels' libraries on one
+        # core while this process imports nbgrader's and the workers' on the other
+        kernels = KernelFactory.start(kernel_modules(root / "source" / aid), settings.data_dir)
+    try:
         return _grade_with(root, aid, workers, students, out, settings, course_id, scheduler,
                            check_solution, kernels)
+    finally:
+        if kernels is not None:
+            kernels.close()  # a no-op after discard()
 
 
 def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] | None, out,
@@ -737,7 +739,8 @@ def record(root: Path, gb, aid: str, student: str,
         else:
             gb.update_or_create_submission(aid, student)
         # each notebook's grades and comments with their cells' names, in one query each:
-        # ``grade.name`` loads its cell on its own (and flushes first), 40 ms a submission
+        # ``grade.name`` would load each cell with a query of its own, after a flush
+        # (recording took 39 ms of CPU a submission of m03 that way, 24 ms this way)
         with gb.db.no_autoflush:
             for name, nb in graded.items():
                 row = gb.find_submission_notebook(name, aid, student)
