@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -436,10 +437,14 @@ def test_a_destructive_query_never_reaches_the_shared_copy():
     assert sql.run(COUNTS, m06.tiny_shop()).iloc[0].tolist() == [5, 8, 19.5]
 
 
-def test_tables_that_cannot_be_hashed_get_a_private_copy_and_few_copies_are_kept():
-    odd = {"t": pd.DataFrame({"a": [1, 2], "tags": [["x"], ["y", "z"]]})}
+def test_tables_that_do_not_pickle_get_a_private_copy_and_few_copies_are_kept():
+    odd = {"t": pd.DataFrame({"a": [1, 2], "lock": [threading.Lock(), threading.Lock()]})}
     assert sql._content_key(odd) is None
     assert sql.run("SELECT a FROM t", {"t": odd["t"][["a"]]})["a"].tolist() == [1, 2]
+    lists = {"t": pd.DataFrame({"a": [1, 2], "tags": [["x"], ["y", "z"]]})}
+    assert sql.run("SELECT a, len(tags) AS n FROM t", lists)["n"].tolist() == [1, 2]
+    lists["t"].at[0, "tags"] = ["x", "y", "w"]  # the same object, changed inside a cell
+    assert sql.run("SELECT a, len(tags) AS n FROM t", lists)["n"].tolist() == [3, 2]
     for k in range(sql._MAX_SHARED + 5):
         sql.run("SELECT a FROM t", {"t": pd.DataFrame({"a": [k]})})
     assert len(_schemas()) <= sql._MAX_SHARED
