@@ -256,6 +256,31 @@ class TestRowsEqual:
     def test_array_rows(self):
         checks.rows_equal(np.array([[1, 2], [3, 4]]), [(3, 4), (1, 2)])
 
+    _cells = st.one_of(
+        st.integers(), st.text(max_size=3), st.booleans(), st.none(),
+        st.floats(allow_nan=True, allow_infinity=True), st.just(pd.NA), st.just(pd.NaT),
+        st.integers(-10**6, 10**6).map(np.int64), st.floats(width=32).map(np.float32),
+        st.integers(0, 10**9).map(lambda s: pd.Timestamp(s, unit="s")), st.just(True).map(np.bool_),
+        st.lists(st.integers(), max_size=2))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.lists(_cells, min_size=0, max_size=4), max_size=6))
+    def test_rows_are_keyed_column_by_column_as_they_are_cell_by_cell(self, rows):
+        """The column-wise keys (one call per cell only where a cell is not its own key)
+        are the per-cell keys, for rows of one width and of many."""
+        rows = [tuple(r) for r in rows]
+        by_cell = [tuple(checks._null_key(v, 9) for v in r) for r in rows]
+        by_column = checks._row_keys(rows, 9)
+        assert by_column == by_cell
+        assert [tuple(map(type, r)) for r in by_column] == [tuple(map(type, r)) for r in by_cell]
+
+    def test_a_frames_rows_are_plain_tuples_of_its_cells(self):
+        frame = pd.DataFrame({"id": [1, 2], "when": pd.to_datetime(["2024-01-01", None]),
+                              "n": pd.array([1, None], dtype="Int64"), "x": [0.5, np.nan]})
+        columns, rows = checks._rows(frame, "w")
+        assert columns == ["id", "when", "n", "x"] and all(type(r) is tuple for r in rows)
+        checks.rows_equal(frame, [(2, None, None, None), (1, pd.Timestamp("2024-01-01"), 1, 0.5)])
+
 
 class TestFrameEqual:
     expected = pd.DataFrame({"city": ["a", "b", "c"], "mean_price": [1.5, np.nan, 3.0]})

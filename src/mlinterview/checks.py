@@ -461,13 +461,25 @@ def _null_key(value: Any, digits: int) -> Any:
     return value
 
 
+def _row_keys(rows: list[tuple], digits: int) -> list[tuple]:
+    """``_null_key`` of every cell, row by row; worked column by column when the rows are
+    all as wide (a DataFrame's are), so the many cells that are their own key (ints, text)
+    cost no call."""
+    if len({len(r) for r in rows}) != 1:
+        return [tuple(_null_key(v, digits) for v in r) for r in rows]
+    own = _AS_THEY_ARE
+    columns = [[v if type(v) in own else _null_key(v, digits) for v in column]
+               for column in zip(*rows)]
+    return list(zip(*columns)) if columns else [() for _ in rows]
+
+
 def _rows(value: Any, w: str) -> tuple[list[str] | None, list[tuple]]:
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover
         pd = None
     if pd is not None and isinstance(value, pd.DataFrame):
-        return [str(c) for c in value.columns], [tuple(r) for r in value.itertuples(index=False)]
+        return [str(c) for c in value.columns], list(value.itertuples(index=False, name=None))
     if hasattr(value, "fetchall") and callable(value.fetchall):  # a DuckDB relation or cursor
         value = value.fetchall()
     if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
@@ -497,8 +509,7 @@ def rows_equal(actual: Any, expected: Any, *, what: str | None = None, ordered: 
     bad_width = [r for r in a_rows if len(r) not in width] if width else []
     if bad_width:
         raise CheckFailed(f"{w}: expected rows of {sorted(width)} values, got {show(bad_width[0])}")
-    a_keys = [tuple(_null_key(v, digits) for v in r) for r in a_rows]
-    e_keys = [tuple(_null_key(v, digits) for v in r) for r in e_rows]
+    a_keys, e_keys = _row_keys(a_rows, digits), _row_keys(e_rows, digits)
     if ordered:
         if len(a_keys) != len(e_keys):
             raise CheckFailed(f"{w}: expected {len(e_keys)} rows, got {len(a_keys)}")
