@@ -704,6 +704,39 @@ def test_scores_identical_to_stock_autograde_beyond_m00(tmp_path, aid):
     assert max(totals[n] for n in STOCK_COHORTS[aid]) < totals["reference"]
 
 
+@pytest.mark.nbgrader
+def test_the_workers_of_a_run_make_each_seeded_case_once_between_them(tmp_path, monkeypatch):
+    """m06's hidden tests build a seeded shop per part; two workers grading three
+    submissions build each shop once in all, not once per worker (see grading/memo.py)."""
+    from conftest import scratch_course
+
+    from mlinterview.exercises import m06
+    from mlinterview.grading import memo
+
+    aid, nb = "m06_sql_duckdb", "sql_joins_and_windows"
+    built, made = tmp_path / "built", m06._make_shop.__wrapped__
+
+    def counted(seed):
+        with open(built, "a") as f:
+            f.write(f"{seed}\n")
+        return made(seed)
+
+    monkeypatch.setattr(m06, "_make_shop", counted)  # the workers fork from this process
+    memo._CACHE.clear()  # nothing this process computed before
+    root = scratch_course(tmp_path)
+    assert stock.nbgrader(root, "generate_assignment", aid, "--force").returncode == 0
+    for student in ("ann", "bob"):
+        folder = root / "submitted" / student / aid
+        folder.mkdir(parents=True)
+        nbformat.write(submissions.fixture_submission(ROOT, aid, nb, None, "solution"),
+                       folder / f"{nb}.ipynb")
+    summary = runner.grade(root, aid, workers=2, out=io.StringIO())
+    assert sorted(summary.graded) == ["ann", "bob"] and not summary.problems
+    seeds = built.read_text().split()
+    assert len(seeds) >= 14 and len(seeds) == len(set(seeds)), sorted(seeds)
+    assert not list(Path(tempfile.gettempdir()).glob("mlinterview-memo-*")), "left behind"
+
+
 def _as_learner(uid: int, action) -> bool:
     """Run ``action`` in a process of the learner's user id; did it succeed?"""
     pid = os.fork()

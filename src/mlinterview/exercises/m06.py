@@ -26,6 +26,8 @@ from .. import datasets
 
 Tables = dict[str, pd.DataFrame]
 
+# pure seeded generators, computed once per grading run (see grading/memo.py)
+MEMOISE = ("make_shop",)
 SHIPPED_SEED = 6
 DATA_FOLDER = "m06_shop"
 SESSION_GAP = pd.Timedelta(minutes=30)
@@ -295,7 +297,15 @@ def variations(seed: int, n: int = 2, extra: list[tuple[str, Tables]] | None = N
 
 
 def tiny_shop() -> Tables:
-    """Five customers, seven products, eight orders: every awkward case, small enough to read."""
+    """Five customers, seven products, eight orders: every awkward case, small enough to read.
+
+    A fresh copy on every call (a test may change what it gets); built once per process.
+    """
+    return {name: df.copy() for name, df in _tiny_shop().items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _tiny_shop() -> Tables:
     ts = pd.Timestamp
     return {
         "customers": _frame([
@@ -364,7 +374,7 @@ def tiny_shop() -> Tables:
 
 def edge_shop(kind: str) -> Tables:
     """A tiny shop bent into one edge case (named by ``kind``) for the hidden tests."""
-    t = {k: v.copy() for k, v in tiny_shop().items()}
+    t = tiny_shop()  # fresh copies: bent here without touching anyone else's
     if kind == "one price":
         t["products"]["price"] = 19.5
     elif kind == "no products":

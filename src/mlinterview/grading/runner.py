@@ -21,8 +21,10 @@ import gc
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -261,13 +263,15 @@ def patience(settings) -> float:
     return settings.submission_timeout + settings.cell_timeout + 60.0
 
 
-def _init_worker(settings, uid_base, counter, started, kernels) -> None:
+def _init_worker(settings, uid_base, counter, started, kernels, shared=(None, None)) -> None:
     global _WORKER, _STARTED, _WATCHDOG
+    from . import memo
     from .evaluate import Grader
 
     with counter.get_lock():
         counter.value += 1
         index = counter.value
+    memo.share(*shared)  # (folder, secret): references computed once for the whole run
     _WORKER = Grader(settings, uid_base + index, kernels)
     _STARTED = started
     _WATCHDOG = patience(settings)
@@ -412,6 +416,10 @@ def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] |
     gc.freeze()  # the workers fork from here, and need not copy what they never free (see Grader)
     with contextlib.ExitStack() as stack:
         stack.callback(gc.unfreeze)  # this process goes on (and is checked for leaks at exit)
+        # where the workers hand each other the references they compute (see memo.Shared):
+        # under the temporary folder, which no kernel sees, signed with a key no kernel has
+        shared = (Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlinterview-memo-"))),
+                  secrets.token_bytes(32))
         gb = stack.enter_context(Gradebook(settings.db_url, course_id))
         finish = _finisher(root, gb, aid, jobs, summary, progress)
 
@@ -424,7 +432,7 @@ def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] |
             for job in batch:
                 started[job] = 0
             cut = _run_pool(ctx, workers if todo else 1,
-                            (settings, sandbox.FIRST_UID, counter, started, kernels),
+                            (settings, sandbox.FIRST_UID, counter, started, kernels, shared),
                             [(job, jobs[job][0], aid, notebooks, jobs[job][1]) for job in batch],
                             finish)
             begun = [job for job in cut if started[job]]

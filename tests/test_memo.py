@@ -1,0 +1,144 @@
+"""References computed once per grading run: per worker, and shared between the workers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import secrets
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mlinterview.grading import memo
+
+FORK = multiprocessing.get_context("fork")
+
+
+def _counting(log: Path, delay: float = 0.0):
+    """A pure function that leaves a line in ``log`` each time it really runs."""
+
+    def table_reference(n):
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        time.sleep(delay)
+        return pd.DataFrame({"x": range(n)})
+
+    return table_reference
+
+
+@pytest.fixture
+def shared(tmp_path):
+    folder = tmp_path / "memo"
+    folder.mkdir()
+    yield folder, secrets.token_bytes(32)
+    memo.share(None, None)
+
+
+def _worker(folder, secret, log, out, delay):
+    memo.share(folder, secret)
+    func = memo.memoised(_counting(log, delay), {})
+    out.put(func(5)["x"].tolist())
+
+
+def test_each_call_gets_its_own_copy_and_a_path_argument_is_never_cached(tmp_path):
+    log = tmp_path / "log"
+    func = memo.memoised(_counting(log), {})
+    first = func(3)
+    first.loc[0, "x"] = 99  # a comparison may change what it gets
+    assert func(3)["x"].tolist() == [0, 1, 2]
+    assert len(log.read_text().split()) == 1
+
+    reads = []
+    reader = memo.memoised(lambda path: reads.append(path) or len(reads), {})
+    assert [reader("data/a.csv"), reader("data/a.csv")] == [1, 2]
+
+
+def test_the_workers_of_a_run_compute_a_reference_once_between_them(shared, tmp_path):
+    folder, secret = shared
+    log, out = tmp_path / "log", FORK.Queue()
+    workers = [FORK.Process(target=_worker, args=(folder, secret, log, out, 0.3)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    results = [out.get(timeout=30) for _ in workers]
+    for w in workers:
+        w.join(30)
+    assert results == [[0, 1, 2, 3, 4]] * 4
+    assert len(log.read_text().split()) == 1, "one worker computed it; the others waited for it"
+
+    # without sharing, each worker computes its own (as before a run shares)
+    log.unlink()
+    workers = [FORK.Process(target=_worker, args=(None, None, log, out, 0.0)) for _ in range(3)]
+    for w in workers:
+        w.start()
+    assert [out.get(timeout=30) for _ in workers] == [[0, 1, 2, 3, 4]] * 3
+    for w in workers:
+        w.join(30)
+    assert len(log.read_text().split()) == 3
+
+
+class _Planted:
+    def __reduce__(self):
+        return (os.system, ("touch planted",))
+
+
+def test_a_file_the_run_did_not_sign_is_computed_again_never_unpickled(shared, tmp_path, monkeypatch):
+    folder, secret = shared
+    monkeypatch.chdir(tmp_path)
+    log = tmp_path / "log"
+    func = _counting(log)
+    key = memo._key(func, (5,), {})
+    forged = pickle.dumps(_Planted())
+    for mac in (b"\0" * 32, memo.Shared(folder, b"another run's key" * 2)._sign(forged)):
+        (folder / f"{key.hex()}.pkl").write_bytes(mac + forged)
+        memo.share(folder, secret)
+        assert memo.memoised(func, {})(5)["x"].tolist() == [0, 1, 2, 3, 4]
+        assert not (tmp_path / "planted").exists()
+    assert len(log.read_text().split()) == 2
+    # what this run wrote in its place is read back by the next worker
+    assert memo.memoised(func, {})(5)["x"].tolist() == [0, 1, 2, 3, 4]
+    assert len(log.read_text().split()) == 2
+
+
+def _dies_computing(folder, secret):
+    memo.share(folder, secret)
+
+    def table_reference(n):
+        os._exit(3)  # a worker killed mid-reference (its watchdog, an OOM kill)
+
+    memo.memoised(table_reference, {})(5)
+
+
+def test_a_worker_that_dies_computing_leaves_no_lock_behind(shared, tmp_path):
+    folder, secret = shared
+    dying = FORK.Process(target=_dies_computing, args=(folder, secret))
+    dying.start()
+    dying.join(30)
+    assert dying.exitcode == 3
+    assert list(folder.glob("*.lock")), "it died holding its lock"
+    log, out = tmp_path / "log", FORK.Queue()
+    worker = FORK.Process(target=_worker, args=(folder, secret, log, out, 0.0))
+    worker.start()
+    assert out.get(timeout=30) == [0, 1, 2, 3, 4]
+    worker.join(30)
+
+
+def test_a_run_shares_only_what_it_was_asked_to(tmp_path):
+    memo.share(None, secrets.token_bytes(32))
+    assert memo._SHARED == []
+    memo.share(tmp_path, b"")
+    assert memo._SHARED == []
+
+
+def test_named_generators_are_memoised_with_the_references():
+    from mlinterview.exercises import m06
+
+    memo.install()
+    assert getattr(m06.make_shop, "__mlinterview_memoised__", False)
+    one, two = m06.make_shop(11), m06.make_shop(11)
+    assert one.keys() == two.keys()
+    for name in one:
+        pd.testing.assert_frame_equal(one[name], two[name])
+        assert one[name] is not two[name]
