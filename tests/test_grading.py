@@ -722,6 +722,14 @@ def test_the_workers_of_a_run_make_each_seeded_case_once_between_them(tmp_path, 
         return made(seed)
 
     monkeypatch.setattr(m06, "_make_shop", counted)  # the workers fork from this process
+    folders, temporary = [], tempfile.TemporaryDirectory
+
+    def recorded(*args, **kwargs):
+        made = temporary(*args, **kwargs)
+        folders.append(Path(made.name))
+        return made
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", recorded)
     memo._CACHE.clear()  # nothing this process computed before
     root = scratch_course(tmp_path)
     assert stock.nbgrader(root, "generate_assignment", aid, "--force").returncode == 0
@@ -734,7 +742,8 @@ def test_the_workers_of_a_run_make_each_seeded_case_once_between_them(tmp_path, 
     assert sorted(summary.graded) == ["ann", "bob"] and not summary.problems
     seeds = built.read_text().split()
     assert len(seeds) >= 14 and len(seeds) == len(set(seeds)), sorted(seeds)
-    assert not list(Path(tempfile.gettempdir()).glob("mlinterview-memo-*")), "left behind"
+    shared = [f for f in folders if f.name.startswith("mlinterview-memo-")]
+    assert len(shared) == 1 and not shared[0].exists(), "the run's own folder, removed at its end"
 
 
 def _as_learner(uid: int, action) -> bool:
