@@ -742,7 +742,7 @@ def test_the_workers_of_a_run_make_each_seeded_case_once_between_them(tmp_path, 
     assert sorted(summary.graded) == ["ann", "bob"] and not summary.problems
     seeds = built.read_text().split()
     assert len(seeds) >= 14 and len(seeds) == len(set(seeds)), sorted(seeds)
-    shared = [f for f in folders if f.name.startswith("mlinterview-memo-")]
+    shared = [f for f in folders if f.name.startswith(memo.PREFIX)]
     assert len(shared) == 1 and not shared[0].exists(), "the run's own folder, removed at its end"
 
 

@@ -142,3 +142,25 @@ def test_named_generators_are_memoised_with_the_references():
     for name in one:
         pd.testing.assert_frame_equal(one[name], two[name])
         assert one[name] is not two[name]
+
+
+def test_a_run_removes_what_runs_killed_before_it_left_and_nothing_else(tmp_path, monkeypatch):
+    import contextlib
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = FORK.Process(target=os._exit, args=(0,))
+    dead.start()
+    dead.join()
+    left = tmp_path / f"{memo.PREFIX}{dead.pid}-x1"  # a run stopped with kill -9
+    live = tmp_path / f"{memo.PREFIX}{os.getppid()}-x2"  # a run still going
+    other = tmp_path / f"{memo.PREFIX}notapid-x3"
+    for folder in (left, live, other):
+        folder.mkdir()
+        (folder / "a.pkl").write_bytes(b"x")
+    with contextlib.ExitStack() as stack:
+        folder, secret = memo.for_run(stack)
+        assert folder.parent == tmp_path and folder.name.startswith(f"{memo.PREFIX}{os.getpid()}-")
+        assert len(secret) == 32
+        assert not left.exists() and live.exists() and other.exists()
+    assert not folder.exists()

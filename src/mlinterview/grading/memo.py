@@ -114,6 +114,34 @@ class Shared:
 
 
 _SHARED: list[Shared] = []  # this process's link to its run's other workers, once shared
+PREFIX = "mlinterview-memo-"
+
+
+def for_run(stack: contextlib.ExitStack) -> tuple[Path, bytes]:
+    """(folder, secret) for one run's workers: a folder of the run's own under the temporary
+    folder, removed when ``stack`` closes, and a key no other process has. Folders of runs
+    stopped with ``kill -9`` (their process is gone) are removed first."""
+    import secrets
+    import shutil
+    import tempfile
+
+    for stale in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+        pid = stale.name[len(PREFIX):].split("-")[0]
+        with contextlib.suppress(OSError):
+            if pid.isdigit() and stale.stat().st_uid == os.geteuid() and not _alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-"))
+    return Path(folder), secrets.token_bytes(32)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def share(folder: Path | None, secret: bytes | None) -> None:

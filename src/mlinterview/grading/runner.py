@@ -21,10 +21,8 @@ import gc
 import hashlib
 import json
 import os
-import secrets
 import shutil
 import sys
-import tempfile
 import threading
 import time
 import warnings
@@ -359,7 +357,7 @@ def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] |
 
     from nbgrader.api import Gradebook, MissingEntry
 
-    from . import sandbox
+    from . import memo, sandbox
 
     # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warning; harmless
     warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -418,8 +416,7 @@ def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] |
         stack.callback(gc.unfreeze)  # this process goes on (and is checked for leaks at exit)
         # where the workers hand each other the references they compute (see memo.Shared):
         # under the temporary folder, which no kernel sees, signed with a key no kernel has
-        shared = (Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlinterview-memo-"))),
-                  secrets.token_bytes(32))
+        shared = memo.for_run(stack)
         gb = stack.enter_context(Gradebook(settings.db_url, course_id))
         finish = _finisher(root, gb, aid, jobs, summary, progress)
 
