@@ -155,12 +155,17 @@ def test_a_run_removes_what_runs_killed_before_it_left_and_nothing_else(tmp_path
     left = tmp_path / f"{memo.PREFIX}{dead.pid}-x1"  # a run stopped with kill -9
     live = tmp_path / f"{memo.PREFIX}{os.getppid()}-x2"  # a run still going
     other = tmp_path / f"{memo.PREFIX}notapid-x3"
-    for folder in (left, live, other):
+    theirs = tmp_path / f"{memo.PREFIX}{dead.pid}-x4"  # another user's, killed too
+    for folder in (left, live, other, theirs):
         folder.mkdir()
         (folder / "a.pkl").write_bytes(b"x")
+    mine_only = os.geteuid() == 0  # only root can make a folder another user owns
+    if mine_only:
+        os.chown(theirs, 54321, 54321)
     with contextlib.ExitStack() as stack:
         folder, secret = memo.for_run(stack)
         assert folder.parent == tmp_path and folder.name.startswith(f"{memo.PREFIX}{os.getpid()}-")
         assert len(secret) == 32
         assert not left.exists() and live.exists() and other.exists()
+        assert theirs.exists() or not mine_only
     assert not folder.exists()

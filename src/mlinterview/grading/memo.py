@@ -125,23 +125,14 @@ def for_run(stack: contextlib.ExitStack) -> tuple[Path, bytes]:
     import shutil
     import tempfile
 
-    for stale in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
-        pid = stale.name[len(PREFIX):].split("-")[0]
+    from .sandbox import left_by_the_dead
+
+    for stale in left_by_the_dead(tempfile.gettempdir(), PREFIX):
         with contextlib.suppress(OSError):
-            if pid.isdigit() and stale.stat().st_uid == os.geteuid() and not _alive(int(pid)):
+            if os.stat(stale).st_uid == os.geteuid():  # the user's own, never another's
                 shutil.rmtree(stale, ignore_errors=True)
     folder = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-"))
     return Path(folder), secrets.token_bytes(32)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
 
 
 def share(folder: Path | None, secret: bytes | None) -> None:

@@ -261,7 +261,7 @@ def patience(settings) -> float:
     return settings.submission_timeout + settings.cell_timeout + 60.0
 
 
-def _init_worker(settings, uid_base, counter, started, kernels, shared=(None, None)) -> None:
+def _init_worker(settings, uid_base, counter, started, kernels, shared) -> None:
     global _WORKER, _STARTED, _WATCHDOG
     from . import memo
     from .evaluate import Grader

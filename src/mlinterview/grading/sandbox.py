@@ -424,15 +424,24 @@ def _remove_group(folder: str) -> None:
 _STALE_CLEARED: set[str] = set()  # the parents this process has cleared already
 
 
+def left_by_the_dead(parent: str, prefix: str) -> list[str]:
+    """The folders ``<prefix><pid>-...`` in ``parent`` whose process is gone: what a grader
+    killed with ``kill -9`` left behind."""
+    found = []
+    for folder in glob.glob(os.path.join(glob.escape(parent), glob.escape(prefix) + "*")):
+        owner = os.path.basename(folder)[len(prefix):].split("-")[0]
+        if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+            found.append(folder)
+    return found
+
+
 def _clear_stale(parents: set[str]) -> None:
-    """Remove the groups a grader that was killed left behind (its process is gone), once
-    per parent folder in each process."""
+    """Remove the groups a grader that was killed left behind, once per parent folder in
+    each process."""
     for parent in parents - _STALE_CLEARED:
         _STALE_CLEARED.add(parent)
-        for folder in glob.glob(os.path.join(parent, GROUP_PREFIX + "*")):
-            owner = os.path.basename(folder)[len(GROUP_PREFIX):].split("-")[0]
-            if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
-                _remove_group(folder)
+        for folder in left_by_the_dead(parent, GROUP_PREFIX):
+            _remove_group(folder)
 
 
 def probe(limits: Limits | None = None) -> list[str]:
