@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -273,3 +274,15 @@ def test_hidden_declarations_pass_the_references():
     for name, cases, reference, compare in declarations:
         checks.expect(name, cases=cases(seed=11), reference=reference, compare=compare,
                       namespace={name: reference})
+
+
+def test_the_cases_files_are_removed_when_python_exits(tmp_path):
+    """A learner who runs the checks all evening, or a test suite, leaves nothing in /tmp."""
+    script = ("import os, tempfile\n"
+              "from mlinterview.exercises import m05\n"
+              "m05.load_cases(7); m05.clean_cases(7)\n"
+              "print(len(os.listdir(tempfile.gettempdir())))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert int(done.stdout) >= 6  # they were there while the cases were in use
+    assert list(tmp_path.iterdir()) == []

@@ -120,15 +120,16 @@ def load_customers(path):
 # %% nbgrader={"grade": true, "grade_id": "load_small_file", "points": 1}
 """load_customers on a four-row file: BOM, leading zeros, each NA spelling, 'null' kept as text."""
 _tiny_text = m05.make_raw_customers(seed=1, n_rows=40).splitlines(keepends=True)
-_tiny_dir = Path(tempfile.mkdtemp())
-(_tiny_dir / "tiny.csv").write_text("".join(_tiny_text[:1]) + (
-    '000042,"Doe, Jane",jane@example.com,Paris,basic,2023-04-05,"$1,200.00",NA,3,null,crm,active,0\n'
-    '007000,"Roe, Max",max@example.com,n/a,-,,€5,41,,"two\nlines",crm,closed,1\n'), encoding="utf-8")
-_tiny = load_customers(_tiny_dir / "tiny.csv")
+with tempfile.TemporaryDirectory() as _tiny_dir:  # removed at the end of the block
+    _tiny_path = Path(_tiny_dir) / "tiny.csv"
+    _tiny_path.write_text("".join(_tiny_text[:1]) + (
+        '000042,"Doe, Jane",jane@example.com,Paris,basic,2023-04-05,"$1,200.00",NA,3,null,crm,active,0\n'
+        '007000,"Roe, Max",max@example.com,n/a,-,,€5,41,,"two\nlines",crm,closed,1\n'), encoding="utf-8")
+    _tiny = load_customers(_tiny_path)
+    _tiny_expected = m05.load_reference(_tiny_path)
 checks.equal(list(_tiny.columns), m05.RAW_COLUMNS, what="the columns")
 checks.equal(_tiny["customer_id"].tolist(), ["000042", "007000"], what="customer_id (leading zeros)")
-m05.frames_match(_tiny, m05.load_reference(_tiny_dir / "tiny.csv"), what="load_customers(tiny.csv)",
-                 part="Part 1")
+m05.frames_match(_tiny, _tiny_expected, what="load_customers(tiny.csv)", part="Part 1")
 print("the small file loads as the contract says")
 
 # %% nbgrader={"grade": true, "grade_id": "load_matches_reference", "points": 2}
@@ -1052,10 +1053,11 @@ def clean_customers(raw_path, out_path):
 
 # %% nbgrader={"grade": true, "grade_id": "clean_shipped_file", "points": 1}
 """clean_customers on the shipped file, written to a temporary folder, round-trips."""
-_out = Path(tempfile.mkdtemp()) / "customers_clean.csv"
-m05.clean_matches(clean_customers(RAW_PATH, _out), m05.clean_reference(RAW_PATH, _out),
-                  what="clean_customers(shipped file)")
-print(_out.read_text(encoding="utf-8")[:200])
+with tempfile.TemporaryDirectory() as _out_dir:  # removed at the end of the block
+    _out = Path(_out_dir) / "customers_clean.csv"
+    m05.clean_matches(clean_customers(RAW_PATH, _out), m05.clean_reference(RAW_PATH, _out),
+                      what="clean_customers(shipped file)")
+    print(_out.read_text(encoding="utf-8")[:200])
 
 # %% nbgrader={"grade": true, "grade_id": "clean_round_trips", "points": 3}
 """clean_customers on seeded variations: frame, round trip, exact text, and no writing beside the raw file."""

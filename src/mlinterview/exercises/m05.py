@@ -11,10 +11,12 @@ Every reference works on pandas >= 2.1 and 3.x: text columns are pandas'
 
 from __future__ import annotations
 
+import atexit
 import csv
 import functools
 import io
 import os
+import shutil
 import tempfile
 import warnings
 import zlib
@@ -222,7 +224,11 @@ def variation_texts(seed: int, count: int = 3) -> list[tuple[str, str]]:
 
 
 def _temp_folder(tag: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f"m05_{tag}_"))
+    """A fresh folder for a check's files, removed when this Python exits: a learner who
+    runs the checks all evening (or a test suite) leaves nothing behind in /tmp."""
+    folder = tempfile.mkdtemp(prefix=f"m05_{tag}_")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return Path(folder)
 
 
 # --------------------------------------------------------------------------- comparisons
