@@ -22,7 +22,7 @@ import pytest
 from conftest import ROOT, grade_cohort
 
 from mlinterview import course, stock, submissions
-from mlinterview.grading import evaluate, runner
+from mlinterview.grading import evaluate, memo, runner, sandbox
 
 AID, NB = "m00_interview_method", "interview_method"
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
@@ -623,7 +623,12 @@ def test_killed_mid_run_resumes_with_nothing_lost_or_counted_twice(tmp_path):
     markers = lambda: sorted(p.parent.parent.name  # noqa: E731
                              for p in (killed / "autograded").glob(f"*/{AID}/{runner.MARKER}"))
     command = [*GRADE_COMMAND, "--root", str(killed), "grade", AID, "--workers", "2"]
-    first = subprocess.Popen(command, cwd=killed, start_new_session=True,
+    temp = tmp_path / "tmp"  # the runs' own temporary folder: what the killed one left there
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    left = lambda: sorted(p.name for p in temp.iterdir()  # noqa: E731
+                          if p.name.startswith((memo.PREFIX, sandbox.EXCHANGE_PREFIX)))
+    first = subprocess.Popen(command, cwd=killed, start_new_session=True, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while not markers() and first.poll() is None:
         time.sleep(0.02)
@@ -632,8 +637,9 @@ def test_killed_mid_run_resumes_with_nothing_lost_or_counted_twice(tmp_path):
     done = markers()
     assert 1 <= len(done) < len(cohort), f"not interrupted mid-run: {done}"
     assert _tree_digest(killed / "submitted") == before
+    assert any(name.startswith(sandbox.EXCHANGE_PREFIX) for name in left()), left()
 
-    second = subprocess.Popen(command, cwd=killed, start_new_session=True, text=True,
+    second = subprocess.Popen(command, cwd=killed, start_new_session=True, text=True, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = second.communicate(timeout=600)
     assert second.returncode == 0, err[-2000:]
@@ -645,6 +651,7 @@ def test_killed_mid_run_resumes_with_nothing_lost_or_counted_twice(tmp_path):
     assert sorted((killed / "autograded").glob(f"*/.{AID}.*")) == []
     time.sleep(0.5)  # a killed process is gone once its parent (or init) reaps it
     assert _live_processes({first.pid, second.pid}, killed) == []
+    assert left() == []  # the killed run's exchanges and memo are removed by the next run
 
     runner.grade(straight, AID, workers=2)
     assert _scores(killed) == _scores(straight)
@@ -711,7 +718,6 @@ def test_the_workers_of_a_run_make_each_seeded_case_once_between_them(tmp_path, 
     from conftest import scratch_course
 
     from mlinterview.exercises import m06
-    from mlinterview.grading import memo
 
     aid, nb = "m06_sql_duckdb", "sql_joins_and_windows"
     built, made = tmp_path / "built", m06._make_shop.__wrapped__
@@ -763,11 +769,46 @@ def _as_learner(uid: int, action) -> bool:
     return os.waitpid(pid, 0)[1] == 0
 
 
+def test_a_workers_first_exchange_removes_those_dead_workers_left_and_no_one_elses(
+        tmp_path, monkeypatch):
+    """A worker killed while a kernel held its exchange (handed to the kernel's id) leaves it
+    in the temporary folder; the next worker removes it, but not a live worker's, nor one
+    another user owns."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sandbox, "_STALE_CLEARED", set())
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = tmp_path / f"{sandbox.EXCHANGE_PREFIX}{dead.pid}-a1"
+    handed = tmp_path / f"{sandbox.EXCHANGE_PREFIX}{dead.pid}-a2"
+    theirs = tmp_path / f"{sandbox.EXCHANGE_PREFIX}{dead.pid}-a3"
+    live = tmp_path / f"{sandbox.EXCHANGE_PREFIX}{os.getppid()}-a4"
+    killed = subprocess.Popen(["sleep", "60"])  # killed, and not yet reaped: a zombie
+    killed.kill()
+    while Path(f"/proc/{killed.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+        time.sleep(0.01)
+    zombie = tmp_path / f"{sandbox.EXCHANGE_PREFIX}{killed.pid}-a5"
+    for folder in (left, handed, theirs, live, zombie):
+        folder.mkdir()
+        (folder / "hidden_input.csv").write_text("x\n")
+    root = os.geteuid() == 0  # only root can hand a folder to another id
+    if root:
+        os.chown(handed, sandbox.FIRST_UID + 3, sandbox.FIRST_UID + 3)
+        os.chown(theirs, 54321, 54321)
+    made = Path(sandbox.make_exchange(sandbox.FIRST_UID, sandbox.Limits(), False))
+    try:
+        assert made.name.startswith(f"{sandbox.EXCHANGE_PREFIX}{os.getpid()}-")
+        assert not left.exists() and not handed.exists() and not zombie.exists()
+        assert live.exists()
+        assert theirs.exists() or not root
+    finally:
+        sandbox.remove_exchange(str(made))
+        killed.wait()
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="handing the exchange over needs root")
 def test_the_exchange_is_the_learners_only_while_their_code_runs(tmp_path):
     """Between calls (and before the first), a process the learner left running can plant no link
     or FIFO in the exchange and swap no file the grader wrote there; what a call planted is removed."""
-    from mlinterview.grading import sandbox
 
     uid = sandbox.FIRST_UID + 999
     secret = tmp_path / "gradebook.db"
@@ -806,7 +847,6 @@ def test_the_exchange_is_the_learners_only_while_their_code_runs(tmp_path):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's namespaces need root")
 def test_this_machine_gives_every_protection():
-    from mlinterview.grading import sandbox
 
     assert sandbox.probe() == []
 
@@ -1071,7 +1111,6 @@ def test_a_kernels_processes_share_one_memory_limit(limit_mb):
     a fork bomb multiplies by 64 (once the whole machine's memory, and every other student's
     time with it). In the kernel's control group they share one limit (700 MB): past it the
     largest are killed, and the group never held more. With no group (0), all five live."""
-    from mlinterview.grading import sandbox
 
     group, why = sandbox.KernelGroup.make(sandbox.Limits())
     if group is None:
@@ -1096,7 +1135,6 @@ def test_kernel_groups_are_made_where_each_kind_of_hierarchy_allows(tmp_path):
     /proc/self/cgroup: version 1's memory and cpu hierarchies at this process's own group;
     version 2's at the group that hands the memory controller down (the grader's own, at
     the root; else its parent, since a group with processes in it hands nothing down)."""
-    from mlinterview.grading import sandbox
 
     v1 = ("30 25 0:26 / /sys/fs/cgroup/memory rw shared:9 - cgroup cgroup rw,memory\n"
           "31 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
@@ -1183,7 +1221,7 @@ def test_a_dask_worker_without_the_course_says_so_and_ids_are_never_shared(tmp_p
 
 DASK_JOB_THAT_DIES = """
 import json, os, sys
-from mlinterview.grading import evaluate, runner
+from mlinterview.grading import evaluate, memo, runner, sandbox
 
 root = evaluate.Path(sys.argv[1])
 settings, _ = runner.settings_for(root)

@@ -122,15 +122,11 @@ def for_run(stack: contextlib.ExitStack) -> tuple[Path, bytes]:
     folder, removed when ``stack`` closes, and a key no other process has. Folders of runs
     stopped with ``kill -9`` (their process is gone) are removed first."""
     import secrets
-    import shutil
     import tempfile
 
-    from .sandbox import left_by_the_dead
+    from .sandbox import remove_left_behind
 
-    for stale in left_by_the_dead(tempfile.gettempdir(), PREFIX):
-        with contextlib.suppress(OSError):
-            if os.stat(stale).st_uid == os.geteuid():  # the user's own, never another's
-                shutil.rmtree(stale, ignore_errors=True)
+    remove_left_behind(PREFIX)
     folder = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-"))
     return Path(folder), secrets.token_bytes(32)
 

@@ -210,10 +210,17 @@ def private_mounts() -> bool:
     return True
 
 
+EXCHANGE_PREFIX = "mlinterview-exchange-"  # then the process id of the worker that made it
+
+
 def make_exchange(uid: int, limits: Limits, private: bool) -> str:
     """A folder the trusted test code and the learner's kernel both see, at the same path:
-    test cells write hidden input files there and read what the learner's code wrote."""
-    folder = tempfile.mkdtemp(prefix="mlinterview-exchange-")
+    test cells write hidden input files there and read what the learner's code wrote.
+    The first a process makes removes those of workers that died without removing theirs."""
+    if tempfile.gettempdir() not in _STALE_CLEARED:
+        _STALE_CLEARED.add(tempfile.gettempdir())
+        remove_left_behind(EXCHANGE_PREFIX)
+    folder = tempfile.mkdtemp(prefix=f"{EXCHANGE_PREFIX}{os.getpid()}-")
     if private:
         with contextlib.suppress(SandboxError):
             mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.tmp_mb}m,mode=0700")
@@ -421,7 +428,7 @@ def _remove_group(folder: str) -> None:
             time.sleep(min(0.1, 0.001 * 2 ** attempt))
 
 
-_STALE_CLEARED: set[str] = set()  # the parents this process has cleared already
+_STALE_CLEARED: set[str] = set()  # the parents (of groups, of exchanges) this process has cleared
 
 
 def left_by_the_dead(parent: str, prefix: str) -> list[str]:
@@ -430,9 +437,32 @@ def left_by_the_dead(parent: str, prefix: str) -> list[str]:
     found = []
     for folder in glob.glob(os.path.join(glob.escape(parent), glob.escape(prefix) + "*")):
         owner = os.path.basename(folder)[len(prefix):].split("-")[0]
-        if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+        if owner.isdigit() and not _alive(int(owner)):
             found.append(folder)
     return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs: a zombie (killed, not yet reaped) does not."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def remove_left_behind(prefix: str) -> None:
+    """Remove the folders ``<prefix><pid>-...`` under the temporary folder whose process is
+    gone: the user's own, and as root those handed to a kernel's id (an exchange the learner's
+    code held when its worker was killed); never another user's."""
+    import shutil
+
+    me = os.geteuid()
+    for stale in left_by_the_dead(tempfile.gettempdir(), prefix):
+        with contextlib.suppress(OSError):
+            owner = os.stat(stale).st_uid
+            if owner == me or (me == 0 and owner >= FIRST_UID):
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 def _clear_stale(parents: set[str]) -> None:
