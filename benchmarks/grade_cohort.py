@@ -7,12 +7,18 @@ sleeps 3 s). Both graders run on copies of the same scratch course; the
 script checks every cell score is identical and prints both times and the
 speed-up. Figures are printed, never asserted.
 
+It also prints where the CPU went (each submission's grading worker, and its
+kernels: the learner's code and the lessons' cells, time budgets used up
+included) and a bound: the kernels' CPU spread over the cores, the least time
+any grader running this cohort's code in these kernels could take.
+
     python benchmarks/grade_cohort.py [--students 40] [--assignment m00_interview_method]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -57,19 +63,23 @@ def cohort(aid: str, size: int) -> dict[str, dict[str, nbformat.NotebookNode]]:
     return made
 
 
-def where_it_went(root: Path, aid: str, wall: float, workers: int, said: str = "") -> None:
+def where_it_went(root: Path, aid: str, wall: float, workers: int, said: str = "") -> float:
     """Each submission's own grading time (its markers), the course's solution's (graded
     first: ``said`` is the command's output), and what is left of the run's time beyond
-    them: starting Python and the workers, importing the libraries, the gradebook."""
+    them: starting Python and the workers, importing the libraries, the gradebook. Then
+    where the CPU went: the workers' (tests, references, comparisons, nbgrader's steps)
+    and the kernels' (the learner's code and the lessons' cells). The kernels' CPU
+    seconds, summed, are returned."""
     import json
     import re
 
     from mlinterview.grading import runner
 
-    times = sorted(json.loads(m.read_text())["result"]["seconds"]
-                   for m in root.glob(f"autograded/*/{aid}/{runner.MARKER}"))
-    if not times:
-        return
+    results = [json.loads(m.read_text())["result"]
+               for m in root.glob(f"autograded/*/{aid}/{runner.MARKER}")]
+    if not results:
+        return 0.0
+    times = sorted(r["seconds"] for r in results)
     solution = re.search(r"points here first \(([0-9.]+) s\)", said)
     if solution:
         print(f"  the course's solution, graded first: {float(solution.group(1)):.2f} s")
@@ -80,6 +90,12 @@ def where_it_went(root: Path, aid: str, wall: float, workers: int, said: str = "
           f"{len(slow)} took 1 s or more ({sum(slow):.1f} s of the {sum(times):.1f} s in all)")
     print(f"  all of that / {used} workers: {total / used:.1f} s; the rest of the {wall:.1f} s "
           f"(starting, importing, recording, the last worker's tail): {wall - total / used:.1f} s")
+    graders = sorted(r.get("grader_cpu", 0.0) for r in results)
+    kernels = sorted(r.get("kernel_cpu", 0.0) for r in results)
+    print(f"  CPU per submission, median: the worker's {graders[len(graders) // 2]:.2f} s, "
+          f"the kernels' {kernels[len(kernels) // 2]:.2f} s; in all {sum(graders):.1f} and "
+          f"{sum(kernels):.1f} CPU-s (time budgets used up count in the kernels')")
+    return sum(kernels)
 
 
 def main() -> int:
@@ -122,8 +138,8 @@ def main() -> int:
             if line.startswith("WARNING"):
                 print(line)
         print(f"mlinterview grade:      {ours:7.1f} s")
-        where_it_went(roots["mlinterview"], aid, ours, args.workers or runner.default_workers(),
-                      done.stdout)
+        kernels = where_it_went(roots["mlinterview"], aid, ours,
+                                args.workers or runner.default_workers(), done.stdout)
         start = time.perf_counter()
         done = stock.nbgrader(roots["stock"], "autograde", aid, "--force")
         theirs = time.perf_counter() - start
@@ -135,6 +151,13 @@ def main() -> int:
         a, b = read(roots["mlinterview"]), read(roots["stock"])
         differ = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
         print(f"speed-up: {theirs / ours:.1f}x; cells compared: {len(a)}; differing: {len(differ)}")
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        if kernels:
+            # the learner's code runs under any grader: here, at least its CPU over the cores
+            floor = kernels / (cores or 1)
+            print(f"bound: the students' kernels alone used {kernels:.1f} CPU-s; on {cores} "
+                  f"core(s), a grader that spent nothing else would take {floor:.1f} s, "
+                  f"{theirs / floor:.1f}x faster than stock")
         for key in differ[:20]:
             print(f"  {key}: mlinterview {a.get(key)} stock {b.get(key)}")
         return 1 if differ else 0

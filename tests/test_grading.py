@@ -1063,6 +1063,44 @@ def test_a_cell_limit_does_not_count_waits_for_a_cpu_other_kernels_keep_busy(mod
         assert texts == [] and "longer than 1 s" in errors[-1]
 
 
+KERNEL_CPU = """
+import sys
+from mlinterview.grading import evaluate, sandbox
+
+root = evaluate.Path(sys.argv[1])
+settings = evaluate.Settings(course_root=root, db_url="sqlite://", data_dir=root / "data")
+grader = evaluate.Grader(settings, sandbox.FIRST_UID + 92)
+spin = ("import os, time\\n"
+        "def spin(s):\\n    t = time.process_time()\\n"
+        "    while time.process_time() - t < s:\\n        pass\\n"
+        "pid = os.fork()\\n"
+        "if pid == 0:\\n    spin(0.4)\\n    os._exit(0)\\n"
+        "spin(0.3)\\nos.waitpid(pid, 0)\\n")
+used = {}
+for name, cell in (("spins", spin), ("sleeps", "import time\\ntime.sleep(0.7)")):
+    kernel = evaluate.Kernel(settings, {}, grader.uid, grader.kernels, grader.plan,
+                             grader.private_mounts)
+    try:
+        kernel.start()
+        kernel.run(cell, 1, 30.0)
+    finally:
+        kernel.remove()
+    used[name] = round(kernel.cpu, 3)
+print(repr(used))
+"""
+
+
+def test_a_kernels_cpu_is_reported_with_that_of_the_processes_it_started():
+    """The middle reports the CPU its kernel used, the kernel's children included: what a
+    submission's result records as the learner's code's share (``kernel_cpu``)."""
+    run = subprocess.run([sys.executable, "-c", KERNEL_CPU, str(ROOT)],
+                         capture_output=True, text=True, timeout=180, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    used = ast.literal_eval(run.stdout.strip().splitlines()[-1])
+    assert 0.65 <= used["spins"] < 5, used  # its own 0.3 s and its child's 0.4 s
+    assert used["sleeps"] < 0.3, used
+
+
 KERNEL_OF_FORKS = """
 import os, sys
 from mlinterview.grading import evaluate, sandbox

@@ -104,6 +104,7 @@ class Kernel:
         self.group: sandbox.KernelGroup | None = None  # its processes' memory and CPU, together
         self.missing: list[str] = []
         self.broken = False  # a late or lost reply: the conversation is out of step, restart
+        self.cpu = 0.0  # CPU seconds its kernels used (restarts add theirs), as their middles report
         self.exchange = sandbox.make_exchange(uid, settings.limits, private_mounts)
         self.warning_registry: dict = {}  # "default" warnings show once per place, as in a kernel
         self.plan = dataclasses.replace(plan, share=[self.exchange])
@@ -152,7 +153,8 @@ class Kernel:
             with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)
         if self.middle:
-            factory.wait_gone(self.middle)  # its middle has seen it die
+            used = factory.wait_gone(self.middle)  # its middle has seen it die
+            self.cpu += used or 0.0
         if self.sock:
             self.sock.close()
         if self.group is not None:
@@ -765,6 +767,7 @@ class NotebookResult:
     grades: dict = field(default_factory=dict)     # grade id -> [auto score or None, max score]
     comments: dict = field(default_factory=dict)   # grade id -> auto comment or None
     failures: dict = field(default_factory=dict)   # grade id -> first line of the error
+    kernel_cpu: float = 0.0           # CPU seconds its kernels used: the learner's code's share
 
 
 class Grader:
@@ -798,7 +801,7 @@ class Grader:
         gc.freeze()
 
     def grade(self, student: str, aid: str, notebooks: list[str], files: dict[str, bytes]) -> dict:
-        start = time.monotonic()
+        start, cpu = time.monotonic(), time.process_time()
         deadline = start + self.settings.submission_timeout
         results, problems = [], []
         missing_protections: list[str] = []
@@ -823,6 +826,10 @@ class Grader:
             problems.append(f"{rel} is not a notebook of {aid}: not graded")
         return {"student": student, "notebooks": [r.__dict__ for r in results],
                 "problems": problems, "seconds": round(time.monotonic() - start, 3),
+                # where the CPU went: this worker's (tests, references, comparisons, nbgrader's
+                # steps) and the kernels' (the learner's code, the lessons' cells)
+                "grader_cpu": round(time.process_time() - cpu, 3),
+                "kernel_cpu": round(sum(r.kernel_cpu for r in results), 3),
                 "missing_protections": sorted(set(missing_protections))}
 
     def _read(self, data: bytes, rel: str) -> nbformat.NotebookNode:
@@ -920,7 +927,7 @@ class Grader:
         finally:
             kernel.remove()
         nb, _ = self.limit_output.preprocess(nb, {})
-        result = NotebookResult(name, "graded", "; ".join(notes))
+        result = NotebookResult(name, "graded", "; ".join(notes), kernel_cpu=round(kernel.cpu, 3))
         for cell in nb.cells:
             if utils.is_grade(cell):
                 score, most = utils.determine_grade(cell)

@@ -261,7 +261,7 @@ def _middle(conn: socket.socket, theirs: socket.socket, mounts: int | None,
     os.set_blocking(wake, False)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.set_wakeup_fd(wake)
-    while not os.waitpid(pid, os.WNOHANG)[0]:
+    while not (gone := os.wait4(pid, os.WNOHANG))[0]:
         ready, _, _ = select.select([conn, woken], [], [], 5.0)
         if woken in ready:
             os.read(woken, 4096)
@@ -270,6 +270,11 @@ def _middle(conn: socket.socket, theirs: socket.socket, mounts: int | None,
                 os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             return
+    # the CPU the kernel used (with the processes it started and reaped): what the worker
+    # records as the learner's code's share of grading the submission
+    usage = gone[2]
+    with contextlib.suppress(OSError):
+        wire.send(conn, usage.ru_utime + usage.ru_stime)
 
 
 def ask(factory: KernelFactory, job: dict, kernel_end: socket.socket,
@@ -294,12 +299,19 @@ def ask(factory: KernelFactory, job: dict, kernel_end: socket.socket,
     return mine, pid, missing
 
 
-def wait_gone(mine: socket.socket, patience: float = 30.0) -> None:
-    """Wait until the middle has seen its kernel die (it then closes its end)."""
+def wait_gone(mine: socket.socket, patience: float = 30.0) -> float | None:
+    """Wait until the middle has seen its kernel die (it then closes its end); the CPU
+    seconds the kernel used, as its middle reports them (None: not reported)."""
+    cpu = None
+    deadline = time.monotonic() + patience
+    with contextlib.suppress(OSError, wire.ChannelClosed, wire.ChannelTimeout, pickle.PickleError):
+        # one float from the middle (trusted: a fork of the factory, never the kernel)
+        said = pickle.loads(wire.recv_raw(mine, deadline))  # noqa: S301
+        cpu = float(said) if isinstance(said, float) else None
     with contextlib.suppress(OSError):
-        deadline = time.monotonic() + patience
         while (left := deadline - time.monotonic()) > 0:
             ready, _, _ = select.select([mine], [], [], left)
             if ready and not mine.recv(4096):
                 break
     mine.close()
+    return cpu
