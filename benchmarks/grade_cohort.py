@@ -9,8 +9,9 @@ speed-up. Figures are printed, never asserted.
 
 It also prints where the CPU went (each submission's grading worker, and its
 kernels: the learner's code and the lessons' cells, time budgets used up
-included) and a bound: the kernels' CPU spread over the cores, the least time
-any grader running this cohort's code in these kernels could take.
+included; and of the worker's, the students' SQL queries, which run there) and
+a bound: the students' code's CPU spread over the cores, the least time any
+grader running this cohort's code in these kernels could take.
 
     python benchmarks/grade_cohort.py [--students 40] [--assignment m00_interview_method]
 """
@@ -68,8 +69,8 @@ def where_it_went(root: Path, aid: str, wall: float, workers: int, said: str = "
     first: ``said`` is the command's output), and what is left of the run's time beyond
     them: starting Python and the workers, importing the libraries, the gradebook. Then
     where the CPU went: the workers' (tests, references, comparisons, nbgrader's steps)
-    and the kernels' (the learner's code and the lessons' cells). The kernels' CPU
-    seconds, summed, are returned."""
+    and the kernels' (the learner's code and the lessons' cells). The CPU seconds of the
+    students' code are returned: their kernels', and their SQL queries' (run by the workers)."""
     import json
     import re
 
@@ -92,10 +93,12 @@ def where_it_went(root: Path, aid: str, wall: float, workers: int, said: str = "
           f"(starting, importing, recording, the last worker's tail): {wall - total / used:.1f} s")
     graders = sorted(r.get("grader_cpu", 0.0) for r in results)
     kernels = sorted(r.get("kernel_cpu", 0.0) for r in results)
+    queries = sum(r.get("query_cpu", 0.0) for r in results)
     print(f"  CPU per submission, median: the worker's {graders[len(graders) // 2]:.2f} s, "
           f"the kernels' {kernels[len(kernels) // 2]:.2f} s; in all {sum(graders):.1f} and "
-          f"{sum(kernels):.1f} CPU-s (time budgets used up count in the kernels')")
-    return sum(kernels)
+          f"{sum(kernels):.1f} CPU-s (time budgets used up count in the kernels')"
+          + (f"; of the workers', running the students' SQL: {queries:.1f} CPU-s" if queries else ""))
+    return sum(kernels) + queries
 
 
 def main() -> int:
@@ -155,9 +158,9 @@ def main() -> int:
         if kernels:
             # the learner's code runs under any grader: here, at least its CPU over the cores
             floor = kernels / (cores or 1)
-            print(f"bound: the students' kernels alone used {kernels:.1f} CPU-s; on {cores} "
-                  f"core(s), a grader that spent nothing else would take {floor:.1f} s, "
-                  f"{theirs / floor:.1f}x faster than stock")
+            print(f"bound: the students' code (their kernels, and their SQL run by the workers) "
+                  f"used {kernels:.1f} CPU-s; on {cores} core(s), a grader that spent nothing "
+                  f"else would take {floor:.1f} s, {theirs / floor:.1f}x faster than stock")
         for key in differ[:20]:
             print(f"  {key}: mlinterview {a.get(key)} stock {b.get(key)}")
         return 1 if differ else 0

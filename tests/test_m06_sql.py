@@ -514,3 +514,17 @@ def test_a_query_budget_forgives_waits_for_a_crowded_cpu(forgiving, monkeypatch)
             h.kill()
             h.join()
         os.sched_setaffinity(0, saved)
+
+
+def test_the_cpu_queries_take_is_counted_for_the_grader_to_record():
+    """A grader records the CPU a submission's queries took (in m06 the learner's code is SQL
+    and runs there); a query that works counts, a query DuckDB rejects counts too."""
+    tables = {"t": pd.DataFrame({"i": range(10)})}
+    before = sql.cpu_spent()
+    sql.run("SELECT sum(a.range * b.range) AS s FROM range(6000) a, range(6000) b", tables)
+    heavy = sql.cpu_spent() - before
+    assert heavy > 0.05  # 36 million products: about 0.2 s
+    before = sql.cpu_spent()
+    with pytest.raises(checks.CheckFailed):
+        sql.run("SELECT nope FROM t", tables)
+    assert 0 < sql.cpu_spent() - before < heavy

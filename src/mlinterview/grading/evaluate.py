@@ -770,6 +770,12 @@ class NotebookResult:
     kernel_cpu: float = 0.0           # CPU seconds its kernels used: the learner's code's share
 
 
+def _query_cpu() -> float:
+    """The CPU seconds this process has spent running SQL queries (none if it never has)."""
+    sql = sys.modules.get("mlinterview.sql")
+    return sql.cpu_spent() if sql is not None else 0.0
+
+
 class Grader:
     """One warm worker: configured nbgrader preprocessors, and a kernel factory (given, or
     started here) whose kernels hold nothing this worker has seen (see ``factory``)."""
@@ -801,7 +807,7 @@ class Grader:
         gc.freeze()
 
     def grade(self, student: str, aid: str, notebooks: list[str], files: dict[str, bytes]) -> dict:
-        start, cpu = time.monotonic(), time.process_time()
+        start, cpu, queries = time.monotonic(), time.process_time(), _query_cpu()
         deadline = start + self.settings.submission_timeout
         results, problems = [], []
         missing_protections: list[str] = []
@@ -827,8 +833,10 @@ class Grader:
         return {"student": student, "notebooks": [r.__dict__ for r in results],
                 "problems": problems, "seconds": round(time.monotonic() - start, 3),
                 # where the CPU went: this worker's (tests, references, comparisons, nbgrader's
-                # steps) and the kernels' (the learner's code, the lessons' cells)
+                # steps; of them, running the learner's SQL queries) and the kernels' (the
+                # learner's code, the lessons' cells)
                 "grader_cpu": round(time.process_time() - cpu, 3),
+                "query_cpu": round(_query_cpu() - queries, 3),
                 "kernel_cpu": round(sum(r.kernel_cpu for r in results), 3),
                 "missing_protections": sorted(set(missing_protections))}
 
