@@ -304,9 +304,11 @@ def wait_gone(mine: socket.socket, patience: float = 30.0) -> float | None:
     seconds the kernel used, as its middle reports them (None: not reported)."""
     cpu = None
     deadline = time.monotonic() + patience
-    with contextlib.suppress(OSError, wire.ChannelClosed, wire.ChannelTimeout, pickle.PickleError):
-        # one float from the middle (trusted: a fork of the factory, never the kernel)
-        said = pickle.loads(wire.recv_raw(mine, deadline))  # noqa: S301
+    with contextlib.suppress(OSError, wire.ChannelClosed, wire.ChannelTimeout,
+                             pickle.PickleError, EOFError, ValueError):
+        # one float from the middle (a fork of the factory that closed this socket's copy in
+        # the kernel before it ran a line of the learner's), read as plain data all the same
+        said = wire.safe_loads(wire.recv_raw(mine, deadline))
         cpu = float(said) if isinstance(said, float) else None
     with contextlib.suppress(OSError):
         while (left := deadline - time.monotonic()) > 0:
