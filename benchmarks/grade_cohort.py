@@ -19,7 +19,6 @@ grader running this cohort's code in these kernels could take.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -141,8 +140,8 @@ def main() -> int:
             if line.startswith("WARNING"):
                 print(line)
         print(f"mlinterview grade:      {ours:7.1f} s")
-        kernels = where_it_went(roots["mlinterview"], aid, ours,
-                                args.workers or runner.default_workers(), done.stdout)
+        students_cpu = where_it_went(roots["mlinterview"], aid, ours,
+                                     args.workers or runner.default_workers(), done.stdout)
         start = time.perf_counter()
         done = stock.nbgrader(roots["stock"], "autograde", aid, "--force")
         theirs = time.perf_counter() - start
@@ -154,13 +153,13 @@ def main() -> int:
         a, b = read(roots["mlinterview"]), read(roots["stock"])
         differ = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
         print(f"speed-up: {theirs / ours:.1f}x; cells compared: {len(a)}; differing: {len(differ)}")
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        if kernels:
+        if students_cpu:
             # the learner's code runs under any grader: here, at least its CPU over the cores
-            floor = kernels / (cores or 1)
+            floor = students_cpu / runner.cores()
             print(f"bound: the students' code (their kernels, and their SQL run by the workers) "
-                  f"used {kernels:.1f} CPU-s; on {cores} core(s), a grader that spent nothing "
-                  f"else would take {floor:.1f} s, {theirs / floor:.1f}x faster than stock")
+                  f"used {students_cpu:.1f} CPU-s; on {runner.cores()} core(s), a grader that "
+                  f"spent nothing else would take {floor:.1f} s, {theirs / floor:.1f}x faster "
+                  f"than stock")
         for key in differ[:20]:
             print(f"  {key}: mlinterview {a.get(key)} stock {b.get(key)}")
         return 1 if differ else 0

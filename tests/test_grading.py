@@ -1259,7 +1259,7 @@ def test_a_dask_worker_without_the_course_says_so_and_ids_are_never_shared(tmp_p
 
 DASK_JOB_THAT_DIES = """
 import json, os, sys
-from mlinterview.grading import evaluate, memo, runner, sandbox
+from mlinterview.grading import evaluate, runner
 
 root = evaluate.Path(sys.argv[1])
 settings, _ = runner.settings_for(root)

@@ -303,7 +303,7 @@ def run(query: str, tables: Tables, *, what: str | None = None,
         _SPENT[0] += time.process_time() - spent
 
 
-_SPENT = [0.0]  # CPU seconds this process has spent in run(): what cpu_spent() tells
+_SPENT = [0.0]  # CPU seconds run() has spent from loading the tables to reading the result
 
 
 def cpu_spent() -> float:

@@ -306,8 +306,8 @@ def wait_gone(mine: socket.socket, patience: float = 30.0) -> float | None:
     deadline = time.monotonic() + patience
     with contextlib.suppress(OSError, wire.ChannelClosed, wire.ChannelTimeout,
                              pickle.PickleError, EOFError, ValueError):
-        # one float from the middle (a fork of the factory that closed this socket's copy in
-        # the kernel before it ran a line of the learner's), read as plain data all the same
+        # one float from the middle. The kernel cannot write here (it closes its copy of the
+        # middle's socket before it runs a line of the learner's); plain data all the same
         said = wire.safe_loads(wire.recv_raw(mine, deadline))
         cpu = float(said) if isinstance(said, float) else None
     with contextlib.suppress(OSError):

@@ -79,9 +79,14 @@ def one_thread():
                 os.environ[var] = value
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else os.cpu_count() or 1
+
+
 def default_workers() -> int:
-    return 2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-        else 2 * (os.cpu_count() or 1)
+    return 2 * cores()
 
 
 def load_config(root: Path):
