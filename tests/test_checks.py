@@ -274,6 +274,41 @@ class TestRowsEqual:
         assert by_column == by_cell
         assert [tuple(map(type, r)) for r in by_column] == [tuple(map(type, r)) for r in by_cell]
 
+    _instants = st.one_of(  # whole seconds (numpy spells them) and not, at the calendar's ends
+        st.integers(-62_135_596_800, 253_402_300_799).map(lambda s: np.datetime64(s, "s")),
+        st.integers(-2**62, 2**62).map(lambda n: np.datetime64(n, "ns")),
+        st.integers(-10**17, 10**17).map(lambda n: np.datetime64(n, "us")),
+        st.just(np.datetime64("NaT")))
+    _columns = st.one_of(
+        st.lists(st.integers(-2**63, 2**63 - 1)).map(lambda v: pd.Series(v, dtype="int64")),
+        st.lists(st.integers(0, 255)).map(lambda v: pd.Series(v, dtype="uint8")),
+        st.lists(st.booleans()).map(lambda v: pd.Series(v, dtype=bool)),
+        st.lists(st.floats()).map(lambda v: pd.Series(v, dtype="float64")),
+        st.lists(st.floats(width=32)).map(lambda v: pd.Series(v, dtype="float32")),
+        st.lists(_instants).map(lambda v: pd.Series(v, dtype="datetime64[ns]")
+                                if all(x.dtype == "datetime64[ns]" for x in v) else None),
+        st.lists(_instants.filter(lambda x: x.dtype != "datetime64[ns]")).map(
+            lambda v: pd.Series(np.array(v, dtype="datetime64[us]"))),
+        st.lists(st.one_of(st.integers(-10**12, 10**12), st.integers(-2**40, 2**40))).map(
+            lambda v: pd.Series(np.array(v, dtype="datetime64[s]"))),  # years past 9999, and BC
+        st.lists(st.one_of(st.none(), st.integers(-5, 5))).map(lambda v: pd.Series(v, dtype="Int64")),
+        st.lists(st.one_of(st.none(), st.text(max_size=3))).map(lambda v: pd.Series(v, dtype=object)),
+        st.lists(st.one_of(st.none(), st.text(max_size=3))).map(lambda v: pd.Series(v, dtype="string")),
+        st.lists(_cells).map(lambda v: pd.Series(v, dtype=object)))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(_columns.filter(lambda c: c is not None), max_size=4), st.integers(0, 6))
+    def test_a_frame_is_keyed_by_column_as_its_rows_are_cell_by_cell(self, columns, n):
+        """A DataFrame's keys, worked on its columns' arrays, are its rows' keys, cell for
+        cell and type for type: for every dtype a query or a reference returns."""
+        frame = pd.DataFrame({f"c{k}": c.iloc[:n].reset_index(drop=True).reindex(range(n))
+                              if len(c) < n else c.iloc[:n].reset_index(drop=True)
+                              for k, c in enumerate(columns)}, index=range(n) if columns else None)
+        by_cell = checks._row_keys(list(frame.itertuples(index=False, name=None)), 9)
+        by_column = checks._frame_keys(frame, 9)
+        assert by_column == by_cell
+        assert [tuple(map(type, r)) for r in by_column] == [tuple(map(type, r)) for r in by_cell]
+
     def test_a_frames_rows_are_plain_tuples_of_its_cells(self):
         frame = pd.DataFrame({"id": [1, 2], "when": pd.to_datetime(["2024-01-01", None]),
                               "n": pd.array([1, None], dtype="Int64"), "x": [0.5, np.nan]})

@@ -445,11 +445,7 @@ def _null_key(value: Any, digits: int) -> Any:
     if isinstance(value, Decimal):
         value = float(value)
     if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return ("<NULL>",)
-        if value == 0 or math.isinf(value):
-            return float(value)
-        return float(f"{float(value):.{digits}g}")
+        return _float_key(float(value), digits)
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.bool_):
@@ -459,6 +455,46 @@ def _null_key(value: Any, digits: int) -> Any:
     except TypeError:
         return ("<value>", _hashable(value))
     return value
+
+
+def _float_key(value: float, digits: int) -> Any:
+    if value != value:  # NaN
+        return _NULL
+    if value == 0 or math.isinf(value):
+        return value
+    return float(f"{value:.{digits}g}")
+
+
+_NULL = ("<NULL>",)
+
+
+def _column_keys(column, digits: int) -> list:
+    """``_null_key`` of each cell of a DataFrame's column, as its rows would hold them, worked
+    on the column's array where its type allows (a SQL check compares every row of every
+    result: taking a row's cells one by one was most of its cost)."""
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else None
+    if kind in ("i", "u", "b"):  # a row holds the same Python ints and bools
+        return column.to_numpy().tolist()
+    if kind == "f":
+        return [_float_key(v, digits) for v in column.to_numpy().tolist()]
+    if kind == "M":  # Timestamps: ("ts", isoformat), which for whole seconds numpy spells alike
+        import pandas as pd
+
+        values = column.to_numpy()
+        seconds = values.astype("datetime64[s]")
+        missing = np.isnat(values).tolist()
+        whole = (seconds == values).tolist()  # any year, BC too, numpy writes as pandas does
+        texts = np.datetime_as_string(seconds, unit="s").tolist()
+        return [_NULL if m else ("ts", t) if w else ("ts", pd.Timestamp(v).isoformat())
+                for v, t, w, m in zip(values, texts, whole, missing)]
+    own = _AS_THEY_ARE
+    return [v if type(v) in own else _null_key(v, digits) for v in column]
+
+
+def _frame_keys(frame, digits: int) -> list[tuple]:
+    """``_row_keys`` of a DataFrame's rows, without making the rows."""
+    columns = [_column_keys(frame.iloc[:, k], digits) for k in range(frame.shape[1])]
+    return list(zip(*columns)) if columns else [() for _ in range(len(frame))]
 
 
 def _row_keys(rows: list[tuple], digits: int) -> list[tuple]:
@@ -490,6 +526,18 @@ def _rows(value: Any, w: str) -> tuple[list[str] | None, list[tuple]]:
     raise CheckFailed(f"{w}: expected rows (a DataFrame or a list of tuples), got {show(value)}")
 
 
+def _table(value: Any, w: str, digits: int) -> tuple[list[str] | None, list[tuple], Callable]:
+    """(column names or None, each row's key, a function giving the rows as written, for
+    messages): a DataFrame's keys are worked out column by column, its rows made only when
+    a message shows one."""
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(value, pd.DataFrame):
+        return ([str(c) for c in value.columns], _frame_keys(value, digits),
+                lambda: list(value.itertuples(index=False, name=None)))
+    columns, rows = _rows(value, w)
+    return columns, _row_keys(rows, digits), lambda: rows
+
+
 def rows_equal(actual: Any, expected: Any, *, what: str | None = None, ordered: bool = False,
                check_columns: bool = True, digits: int = 9) -> None:
     """Two tables with the same rows, compared as a multiset unless ``ordered``.
@@ -501,28 +549,29 @@ def rows_equal(actual: Any, expected: Any, *, what: str | None = None, ordered: 
     DataFrames, column names must match in order.
     """
     w = _what(what)
-    a_cols, a_rows = _rows(actual, w)
-    e_cols, e_rows = _rows(expected, w)
+    a_cols, a_keys, a_rows = _table(actual, w, digits)
+    e_cols, e_keys, e_rows = _table(expected, w, digits)
     if check_columns and a_cols is not None and e_cols is not None and a_cols != e_cols:
         raise CheckFailed(f"{w}: expected columns {e_cols}, got {a_cols}")
-    width = {len(r) for r in e_rows}
-    bad_width = [r for r in a_rows if len(r) not in width] if width else []
+    width = {len(k) for k in e_keys}
+    bad_width = [i for i, k in enumerate(a_keys) if len(k) not in width] if width else []
     if bad_width:
-        raise CheckFailed(f"{w}: expected rows of {sorted(width)} values, got {show(bad_width[0])}")
-    a_keys, e_keys = _row_keys(a_rows, digits), _row_keys(e_rows, digits)
+        raise CheckFailed(f"{w}: expected rows of {sorted(width)} values, "
+                          f"got {show(a_rows()[bad_width[0]])}")
     if ordered:
         if len(a_keys) != len(e_keys):
             raise CheckFailed(f"{w}: expected {len(e_keys)} rows, got {len(a_keys)}")
         for i, (a, e) in enumerate(zip(a_keys, e_keys)):
             if a != e:
-                raise CheckFailed(f"{w}: rows differ from position {i}: expected {show(e_rows[i])}, "
-                                  f"got {show(a_rows[i])} (this question asks for a row order)")
+                raise CheckFailed(f"{w}: rows differ from position {i}: expected "
+                                  f"{show(e_rows()[i])}, got {show(a_rows()[i])} "
+                                  f"(this question asks for a row order)")
         return
     a_count, e_count = Counter(a_keys), Counter(e_keys)
     if a_count != e_count:
         # show the rows as written, not their rounded stand-ins
-        e_first = {k: r for k, r in zip(reversed(e_keys), reversed(e_rows))}
-        a_first = {k: r for k, r in zip(reversed(a_keys), reversed(a_rows))}
+        e_first = {k: r for k, r in zip(reversed(e_keys), reversed(e_rows()))}
+        a_first = {k: r for k, r in zip(reversed(a_keys), reversed(a_rows()))}
         missing = list((e_count - a_count).elements())
         extra = list((a_count - e_count).elements())
         parts = [f"expected {len(e_keys)} rows, got {len(a_keys)}"]
