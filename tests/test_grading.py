@@ -866,6 +866,37 @@ def test_report_writes_html_with_plots_and_a_csv(course_copy):
     assert rows[0].startswith("student,") and len(rows) == 3
     full = next(r for r in rows if r.startswith("full,"))
     assert full.split(",")[-1] == "100.0"
+    # every graded cell has a row: its points, mean and share at full points, as grades.csv has them
+    table = page.split("<h2>Parts</h2>")[1].split("</table>")[0]
+    shown = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>(\d+)%</td>", table)
+    header, *students = [r.split(",") for r in rows]
+    expected = []
+    for k, column in enumerate(header[1:-3], start=1):
+        scores = [float(r[k]) for r in students]
+        expected.append((column.split("/")[1], f"{sum(scores) / len(scores):.2f}", scores))
+    assert [(gid, mean) for gid, _, mean, _ in shown] == [(gid, mean) for gid, mean, _ in expected]
+    source = nbformat.read(course_copy / "source" / AID / f"{NB}.ipynb", as_version=4)
+    in_order = [c.metadata.nbgrader["grade_id"] for c in source.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") in {gid for gid, *_ in shown}]
+    assert [gid for gid, *_ in shown] == in_order  # the notebook's order, not the alphabet's
+    unanswered = re.findall(r"%</td><td>(\d+)</td>", table)
+    assert len(unanswered) == len(shown) and set(unanswered) <= {"0", "1"} and "1" in unanswered
+    assert "NotAttempted" not in table.split("</tr>", 1)[1]  # a part's failure shown is one of those who answered
+    assert {pct for *_, pct in shown} <= {"0", "50", "100"} and "50" in {pct for *_, pct in shown}
+    assert "<h2>Slowest submissions</h2>" in page and "Graded without" not in page
+    assert "<td>100.0%</td>" in page and "<a href=" not in page.split("<h2>Scores</h2>")[1]
+
+    # a protection a run could not give is named in the report, with how many it touched;
+    # feedback that nbgrader wrote is linked from the student's name
+    marker = course_copy / "autograded" / "blank" / AID / runner.MARKER
+    data = json.loads(marker.read_text())
+    data["result"]["missing_protections"] = ["no network namespace (made up for this test)"]
+    marker.write_text(json.dumps(data))
+    (course_copy / "feedback" / "full" / AID).mkdir(parents=True)
+    page = report.write(course_copy, AID)[0].read_text()
+    warning = page.split("<div class='warn'>")[1].split("</div>")[0]
+    assert "no network namespace (made up for this test) (1 submission)" in warning
+    assert f"<a href='../../feedback/full/{AID}/'>full</a>" in page
 
 
 class _FlakyKernel:

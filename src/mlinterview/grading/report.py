@@ -47,7 +47,7 @@ def write(root: Path, aid: str) -> list[Path]:
     out = root / "reports" / aid
     out.mkdir(parents=True, exist_ok=True)
     students = sorted({g.student for g in grades})
-    cells = sorted({(g.notebook, g.grade_id) for g in grades})
+    cells = _in_course_order({(g.notebook, g.grade_id) for g in grades}, root / "source" / aid)
     by = {(g.student, g.notebook, g.grade_id): g for g in grades}
     totals = {s: sum(by[(s, nb, gid)].score for nb, gid in cells if (s, nb, gid) in by)
               for s in students}
@@ -88,27 +88,120 @@ def write(root: Path, aid: str) -> list[Path]:
     for r in results.values():
         for nb in r.get("notebooks", []):
             for gid, text in nb.get("failures", {}).items():
-                messages[(gid, text.split(":")[0] + ": " + text.split(":", 1)[-1][:120])] += 1
+                kind, _, rest = text.partition(":")
+                rest = rest.strip()
+                rest = rest if len(rest) <= 200 else rest[:199] + "\u2026"
+                messages[(gid, f"{kind}: {rest}" if rest else kind)] += 1
     problems = [(s, line) for s, r in sorted(results.items())
                 for line in r.get("problems", []) + [f"{nb['name']}: {nb['message']}"
                                                      for nb in r.get("notebooks", []) if nb.get("message")]]
+    # a protection the machine could not give while these were graded: the run said so
+    # once, loudly; the report, which is kept, says it again
+    unprotected = Counter(line for r in results.values()
+                          for line in set(r.get("missing_protections", [])))
 
     esc = html.escape
-    parts = [f"<html><head><meta charset='utf-8'><title>{esc(aid)}</title></head><body>",
+    ranked = sorted(totals.values())
+    median = ranked[len(ranked) // 2] if ranked else 0
+    parts = [f"<html><head><meta charset='utf-8'><title>{esc(aid)}</title><style>{_STYLE}</style>"
+             f"</head><body>",
              f"<h1>Cohort report: {esc(aid)}</h1>",
-             f"<p>{len(students)} students; mean {sum(totals.values()) / max(len(totals), 1):.2f} "
-             f"of {most:g} points. LMS export: <a href='grades.csv'>grades.csv</a>.</p>"]
+             f"<p>{len(students)} students; mean {sum(totals.values()) / max(len(totals), 1):.2f}, "
+             f"median {median:g} of {most:g} points. LMS export: "
+             f"<a href='grades.csv'>grades.csv</a>.</p>"]
+    if unprotected:
+        parts.append("<div class='warn'><b>Graded without some sandbox protections</b> (the "
+                     "machine could not give them; see the run's WARNING lines):<ul>")
+        parts += [f"<li>{esc(line)} ({n} submission{'s' if n != 1 else ''})</li>"
+                  for line, n in unprotected.most_common()]
+        parts.append("</ul></div>")
     for title, img in figures:
         parts.append(f"<h2>{esc(title)}</h2>{img}")
-    parts.append("<h2>Most common failure messages</h2><table border=1><tr><th>count</th>"
+
+    # a part's most telling failure is the commonest among those who answered it
+    first_failure, unanswered = {}, Counter()
+    for (gid, text), n in messages.most_common():
+        if text.startswith("NotAttempted"):
+            unanswered[gid] += n
+        else:
+            first_failure.setdefault(gid, f"{text} ({n})")
+    parts.append("<h2>Parts</h2><p>In the notebook's order. <i>Not attempted</i> counts the "
+                 "students whose answer was missing or raised NotAttempted; the failure shown is "
+                 "the most common among the others, with how many it failed.</p><table><tr>"
+                 "<th>part</th><th>points</th><th>mean</th><th>full points</th>"
+                 "<th>not attempted</th><th>most common failure</th></tr>")
+    for (nb, gid), rate in zip(cells, rates):
+        got = [by[(s, nb, gid)] for s in students if (s, nb, gid) in by]
+        mean = sum(g.score for g in got) / len(got) if got else 0
+        top = max((g.max_score for g in got), default=0)
+        parts.append(f"<tr><td>{esc(gid)}</td><td>{top:g}</td><td>{mean:.2f}</td>"
+                     f"<td>{100 * rate:.0f}%</td><td>{unanswered[gid]}</td>"
+                     f"<td>{esc(first_failure.get(gid, ''))}</td></tr>")
+    parts.append("</table>")
+
+    parts.append("<h2>Most common failure messages</h2><table><tr><th>count</th>"
                  "<th>part</th><th>message</th></tr>")
     for (gid, text), n in messages.most_common(15):
         parts.append(f"<tr><td>{n}</td><td>{esc(gid)}</td><td>{esc(text)}</td></tr>")
-    parts.append("</table><h2>Submissions with problems</h2><ul>")
+    parts.append("</table>")
+
+    slowest = sorted(results.items(), key=lambda kv: -kv[1].get("seconds", 0))[:5]
+    if slowest:
+        parts.append("<h2>Slowest submissions</h2><p>A runaway loop or a sleeping cell shows "
+                     "here first; CPU is the student's code (their kernels) and the grader's "
+                     "for them.</p><table><tr><th>student</th><th>seconds</th>"
+                     "<th>kernel CPU (s)</th><th>grader CPU (s)</th></tr>")
+        parts += [f"<tr><td>{esc(s)}</td><td>{r.get('seconds', 0):.1f}</td>"
+                  f"<td>{r.get('kernel_cpu', 0):.2f}</td><td>{r.get('grader_cpu', 0):.2f}</td></tr>"
+                  for s, r in slowest]
+        parts.append("</table>")
+
+    parts.append("<h2>Submissions with problems</h2><ul>")
     parts += [f"<li>{esc(s)}: {esc(line)}</li>" for s, line in problems] or ["<li>none</li>"]
-    parts.append("</ul><h2>Scores</h2><table border=1><tr><th>student</th><th>total</th></tr>")
-    parts += [f"<tr><td>{esc(s)}</td><td>{totals[s]:g}/{most:g}</td></tr>" for s in students]
+    parts.append("</ul><h2>Scores</h2><p>Parts short of full points are listed; a student's "
+                 "name links to the feedback <code>nbgrader generate_feedback</code> wrote, "
+                 "where there is some.</p><table><tr><th>student</th><th>total</th>"
+                 "<th>percent</th><th>parts short of full points</th></tr>")
+    for s in students:
+        short = [gid for nb, gid in cells
+                 if (s, nb, gid) in by and by[(s, nb, gid)].score < by[(s, nb, gid)].max_score]
+        feedback = root / "feedback" / s / aid
+        name = (f"<a href='{esc(_relative(feedback, out))}'>{esc(s)}</a>"
+                if feedback.is_dir() else esc(s))
+        percent = f"{100 * totals[s] / most:.1f}%" if most else ""
+        parts.append(f"<tr><td>{name}</td><td>{totals[s]:g}/{most:g}</td><td>{percent}</td>"
+                     f"<td>{esc(', '.join(short)) or '-'}</td></tr>")
     parts.append("</table></body></html>")
     index = out / "index.html"
     index.write_text("\n".join(parts), encoding="utf-8")
     return [index, csv_path]
+
+
+def _in_course_order(cells: set[tuple[str, str]], source: Path) -> list[tuple[str, str]]:
+    """(notebook, grade id) pairs in the order of ``source/<aid>``'s notebooks and their
+    cells; what the source no longer has goes last, by name."""
+    from mlinterview.course import CourseError, read_ipynb
+
+    place: dict[tuple[str, str], tuple] = {}
+    for path in sorted(source.glob("*.ipynb")):
+        try:
+            nb = read_ipynb(path)
+        except CourseError:
+            continue
+        for k, cell in enumerate(nb.cells):
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid is not None:
+                place[(path.stem, gid)] = (path.stem, k)
+    return sorted(cells, key=lambda c: (0, *place[c]) if c in place else (1, *c))
+
+
+def _relative(target: Path, start: Path) -> str:
+    import os
+
+    return Path(os.path.relpath(target, start)).as_posix() + "/"
+
+
+_STYLE = ("body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}"
+          "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;"
+          "text-align:left;vertical-align:top}"
+          ".warn{border:2px solid #c00;background:#fee;padding:.5em 1em;margin:1em 0}")
