@@ -169,3 +169,35 @@ def test_a_run_removes_what_runs_killed_before_it_left_and_nothing_else(tmp_path
         assert not left.exists() and live.exists() and other.exists()
         assert theirs.exists() or not mine_only
     assert not folder.exists()
+
+
+def test_a_dataset_is_keyed_by_its_content_key_and_tables_without_one_by_their_bytes():
+    """A hidden SQL test hands the reference an ``sql.Dataset``: tables with their content
+    key, worked out once. The memo keys the call by that key (not by pickling the tables a
+    second time): the same content is computed once, other content again."""
+    from mlinterview import sql
+
+    calls = []
+
+    def rows_reference(t):
+        calls.append(sorted(t))
+        return pd.DataFrame({"n": [len(t["orders"])]})
+
+    func = memo.memoised(rows_reference, {})
+    orders = pd.DataFrame({"order_id": [1, 2, 3]})
+    fewer = orders.iloc[:2].copy()
+    first = sql.Dataset({"orders": orders.copy()}, sql._content_key({"orders": orders}))
+    again = sql.Dataset({"orders": orders.copy()}, sql._content_key({"orders": orders}))
+    other = sql.Dataset({"orders": fewer}, sql._content_key({"orders": fewer}))
+    assert [func(d)["n"].item() for d in (first, again, other)] == [3, 3, 2]
+    assert len(calls) == 2
+    # the key stands for the tables (the memo reads nothing else of them): tables given
+    # another's key are that other's, as far as the memo knows
+    stand_in = sql.Dataset({"orders": fewer}, first.content_key)
+    assert memo._key(rows_reference, (stand_in,), {}) == memo._key(rows_reference, (first,), {})
+    assert memo._key(rows_reference, (first,), {}) == memo._key(rows_reference, (again,), {})
+    assert memo._key(rows_reference, (first,), {}) != memo._key(rows_reference, (other,), {})
+    # without a key (tables that do not pickle), the tables' bytes as for any argument
+    unkeyed = sql.Dataset({"orders": orders.copy()}, None)
+    assert memo._key(rows_reference, (unkeyed,), {}) != memo._key(rows_reference, (first,), {})
+    assert func(unkeyed)["n"].item() == 3 and len(calls) == 3
