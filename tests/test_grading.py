@@ -855,6 +855,13 @@ def test_report_writes_html_with_plots_and_a_csv(course_copy):
     from mlinterview.grading import report
 
     _generate(course_copy)
+    # nothing graded yet, or an assignment the gradebook lacks: a clear error, no empty report
+    with pytest.raises(course.CourseError, match=f"no submission of {AID} is graded yet: run "
+                                                 f"`mlinterview grade {AID}`"):
+        report.write(course_copy, AID)
+    with pytest.raises(course.CourseError, match=f"m99 is not in the gradebook \\(it has: {AID}\\)"):
+        report.write(course_copy, "m99")
+    assert not (course_copy / "reports").exists()
     _hand_in(course_copy, {"full": submissions.fixture_submission(ROOT, AID, NB, None, "solution"),
                            "blank": submissions.fixture_submission(ROOT, AID, NB, None, "blank")})
     runner.grade(course_copy, AID, workers=2)

@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from .. import stock
+from ..course import CourseError
 from . import runner
 
 
@@ -44,6 +45,8 @@ def write(root: Path, aid: str) -> list[Path]:
     import matplotlib.pyplot as plt
 
     grades, results = collect(root, aid)
+    if not grades:
+        raise CourseError(_nothing_to_report(root, aid))
     out = root / "reports" / aid
     out.mkdir(parents=True, exist_ok=True)
     students = sorted({g.student for g in grades})
@@ -175,6 +178,21 @@ def write(root: Path, aid: str) -> list[Path]:
     index = out / "index.html"
     index.write_text("\n".join(parts), encoding="utf-8")
     return [index, csv_path]
+
+
+def _nothing_to_report(root: Path, aid: str) -> str:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    settings, course_id = runner.settings_for(root)
+    with Gradebook(settings.db_url, course_id) as gb:
+        try:
+            gb.find_assignment(aid)
+        except MissingEntry:
+            known = ", ".join(sorted(a.name for a in gb.assignments)) or "none"
+            return (f"{aid} is not in the gradebook (it has: {known}); an assignment gets there "
+                    f"with `nbgrader generate_assignment {aid}`")
+    return (f"no submission of {aid} is graded yet: run `mlinterview grade {aid}` "
+            f"(or `nbgrader autograde {aid}`) first")
 
 
 def _in_course_order(cells: set[tuple[str, str]], source: Path) -> list[tuple[str, str]]:
