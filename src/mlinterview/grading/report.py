@@ -12,6 +12,7 @@ import csv
 import html
 import io
 import json
+import statistics
 from collections import Counter
 from pathlib import Path
 
@@ -104,8 +105,7 @@ def write(root: Path, aid: str) -> list[Path]:
                           for line in set(r.get("missing_protections", [])))
 
     esc = html.escape
-    ranked = sorted(totals.values())
-    median = ranked[len(ranked) // 2] if ranked else 0
+    median = statistics.median(totals.values()) if totals else 0
     parts = [f"<html><head><meta charset='utf-8'><title>{esc(aid)}</title><style>{_STYLE}</style>"
              f"</head><body>",
              f"<h1>Cohort report: {esc(aid)}</h1>",
