@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,9 @@ _CATEGORIES = ["books", "kitchen", "toys", "garden", "games", "music", "outdoor"
 # exactly in SQL and in pandas whatever the order of summation.
 _PRICES = [4.5, 9.0, 12.5, 19.5, 24.0, 35.5, 49.5, 99.0]
 _STATUSES = ["completed", "shipped", "cancelled", "returned", None]
+_CUSTOMER_STATUS_P = np.array([0.65, 0.12, 0.1, 0.06, 0.07])
+_GUEST_STATUS_P = np.array([0.5, 0.1, 0.2, 0.05, 0.15])
+_QUANTITIES = np.array([1, 1, 1, 2, 2, 3])
 
 
 def _frame(rows: list[tuple], table: str) -> pd.DataFrame:
@@ -96,7 +100,7 @@ def make_shop(seed: int) -> Tables:
 def _make_shop(seed: int) -> Tables:
     # numpy's PCG64 seeded here: no global random state is read or changed
     rng = np.random.default_rng(seed)
-    start = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(rng.integers(0, 60)))
+    start = pd.Timestamp("2024-01-01") + timedelta(days=int(rng.integers(0, 60)))
     n_days = 120
 
     # customers: some referred by an earlier customer, two by deleted accounts
@@ -105,7 +109,7 @@ def _make_shop(seed: int) -> Tables:
     for cid in range(1, n_customers + 1):
         name = f"{_FIRST[rng.integers(len(_FIRST))]} {_LAST[rng.integers(len(_LAST))]}"
         country = None if rng.random() < 0.08 else _COUNTRIES[rng.integers(len(_COUNTRIES))]
-        signed_up = start - pd.Timedelta(days=int(rng.integers(0, 400)))
+        signed_up = start - timedelta(days=int(rng.integers(0, 400)))
         referred_by = int(rng.integers(1, cid)) if cid > 1 and rng.random() < 0.2 else None
         customers.append((cid, name, country, signed_up, referred_by))
     for k, cid in enumerate(rng.choice(np.arange(2, n_customers + 1), size=2, replace=False)):
@@ -138,29 +142,32 @@ def _make_shop(seed: int) -> Tables:
     week = int(rng.integers(30, 90))
     closed |= set(range(week, week + 7))
     open_days = [d for d in range(n_days) if d not in closed]
+    # numpy draws the same from an array as from the list, without converting it per draw
+    open_array, priced_array = np.asarray(open_days), np.asarray(priced)
 
     def when(day: int) -> pd.Timestamp:
-        return start + pd.Timedelta(days=day, seconds=int(rng.integers(8 * 3600, 22 * 3600)))
+        return start + timedelta(days=day, seconds=int(rng.integers(8 * 3600, 22 * 3600)))
 
     orders, items = [], []
 
     def add_order(customer_id, status, basket) -> None:
         oid = 1000 + len(orders) + 1
-        orders.append((oid, customer_id, when(int(rng.choice(open_days))), status))
+        orders.append((oid, customer_id, when(int(rng.choice(open_array))), status))
         for pid in basket:
-            items.append((oid, pid, int(rng.choice([1, 1, 1, 2, 2, 3])), price_of[pid]))
+            items.append((oid, pid, int(rng.choice(_QUANTITIES)), price_of[pid]))
 
     def basket() -> list[int]:
         if rng.random() < 0.04:
             return []  # an order whose lines were never written
-        return [int(p) for p in rng.choice(priced, size=int(rng.integers(1, 5)), replace=False)]
+        return [int(p) for p in rng.choice(priced_array, size=int(rng.integers(1, 5)),
+                                           replace=False)]
 
     buyers = [c for c in range(1, n_customers + 1) if rng.random() > 0.15]
     for cid in buyers:
         for _ in range(int(rng.integers(1, 7))):
-            add_order(cid, _STATUSES[rng.choice(5, p=[0.65, 0.12, 0.1, 0.06, 0.07])], basket())
+            add_order(cid, _STATUSES[rng.choice(5, p=_CUSTOMER_STATUS_P)], basket())
     for _ in range(int(rng.integers(20, 31))):  # guest checkouts
-        add_order(None, _STATUSES[rng.choice(5, p=[0.5, 0.1, 0.2, 0.05, 0.15])], basket())
+        add_order(None, _STATUSES[rng.choice(5, p=_GUEST_STATUS_P)], basket())
     # a few customers buy from every category (relational division has answers)
     for cid in rng.choice(buyers, size=4, replace=False):
         per_category = [int(rng.choice([p for p in priced if category_of[p] == c]))
@@ -168,7 +175,7 @@ def _make_shop(seed: int) -> Tables:
         add_order(int(cid), "completed", per_category)
     orders.sort(key=lambda o: (o[2], o[0]))
 
-    events = _make_events(rng, start, n_days, n_customers, priced)
+    events = _make_events(rng, start, n_days, n_customers, priced_array)
     features = _make_features(rng, orders, items, start, n_days)
 
     return {
@@ -194,10 +201,10 @@ def _make_events(rng, start, n_days, n_customers, priced) -> list[tuple]:
             for _ in range(int(rng.integers(1, 5))):  # a run of consecutive active days
                 if day >= last_day:
                     break
-                t = start + pd.Timedelta(days=day, seconds=int(rng.integers(7 * 3600, 20 * 3600)))
+                t = start + timedelta(days=day, seconds=int(rng.integers(7 * 3600, 20 * 3600)))
                 for _ in range(int(rng.integers(1, 3))):  # sessions that day
                     t = _session(rng, events, user, t, priced, skips_views)
-                    t += pd.Timedelta(minutes=int(rng.integers(31, 240)))
+                    t += timedelta(minutes=int(rng.integers(31, 240)))
                 day += 1
             day += int(rng.integers(2, 15))
     return events
@@ -211,7 +218,7 @@ def _session(rng, events, user, t, priced, skips_views) -> pd.Timestamp:
             events.append((user, t, kind, product))  # the tracker fired twice
         gap = rng.random()
         # exactly 30 minutes still belongs to the same session; 31 does not
-        t += pd.Timedelta(minutes=30) if gap < 0.05 else pd.Timedelta(
+        t += timedelta(minutes=30) if gap < 0.05 else timedelta(
             seconds=int(rng.integers(20, 20 * 60)))
 
     product = int(rng.choice(priced))
@@ -241,12 +248,13 @@ def _make_features(rng, orders, items, start, n_days) -> list[tuple]:
     rows = []
     for cid in sorted(by_customer):
         history = by_customer[cid]
-        times = [start + pd.Timedelta(days=int(d), hours=2)
+        times = [start + timedelta(days=int(d), hours=2)
                  for d in np.sort(rng.choice(n_days, size=int(rng.integers(2, 8)), replace=False))]
         if rng.random() < 0.3:
             times.append(history[int(rng.integers(len(history)))][0])  # at exactly an order's time
         for at in sorted(set(times)):
-            recent = [v for t, v in history if at - pd.Timedelta(days=90) < t <= at]
+            since = at - pd.Timedelta(days=90)  # once per snapshot, not once per order
+            recent = [v for t, v in history if since < t <= at]
             rows.append((cid, at, len(recent), float(sum(recent))))
     return rows
 
