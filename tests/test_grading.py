@@ -1666,3 +1666,28 @@ def test_a_dask_worker_keeps_one_grader_per_assignment(monkeypatch):
     assert runner._dask_grader(settings, "m00_interview_method") is first
     other = runner._dask_grader(settings, "m06_sql_duckdb")
     assert other is not first and made == [first, other] and closed == [first.kernels]
+
+
+def test_report_tells_apart_two_notebooks_parts_of_one_name(tmp_path, monkeypatch):
+    """nbgrader lets two notebooks of an assignment use one grade id: the report names and
+    counts each notebook's part apart."""
+    from mlinterview.grading import report
+
+    grades = [stock.Grade(s, nb, "q1", 0.0 if (s, nb) in {("s1", "a"), ("s2", "b")} else 1.0, 1.0)
+              for s in ("s1", "s2") for nb in ("a", "b")]
+    results = {"s1": {"seconds": 1.0, "notebooks": [
+                   {"name": "a", "failures": {"q1": "CheckFailed: wrong in a"}},
+                   {"name": "b", "failures": {}}]},
+               "s2": {"seconds": 2.0, "notebooks": [
+                   {"name": "a", "failures": {}},
+                   {"name": "b", "failures": {"q1": "CheckFailed: wrong in b"}}]}}
+    monkeypatch.setattr(report, "collect", lambda root, aid: (grades, results))
+    page = report.write(tmp_path, "two")[0].read_text()
+    table = page.split("<h2>Parts</h2>")[1].split("</table>")[0]
+    assert "<td>a/q1</td>" in table and "<td>b/q1</td>" in table
+    row_a = table.split("<td>a/q1</td>")[1].split("</tr>")[0]
+    row_b = table.split("<td>b/q1</td>")[1].split("</tr>")[0]
+    assert "wrong in a (1)" in row_a and "wrong in b" not in row_a
+    assert "wrong in b (1)" in row_b and "wrong in a" not in row_b
+    scores = page.split("<h2>Scores</h2>")[1]
+    assert "<td>s1</td><td>1/2</td><td>50.0%</td><td>a/q1</td>" in scores

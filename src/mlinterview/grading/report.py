@@ -76,7 +76,10 @@ def write(root: Path, aid: str) -> list[Path]:
     rates = [sum(1 for s in students if (s, nb, gid) in by
                  and by[(s, nb, gid)].score >= by[(s, nb, gid)].max_score) / max(len(students), 1)
              for nb, gid in cells]
-    ax.barh([gid for _, gid in cells], rates)
+    # a part is named by its grade id; by notebook and id when there are two notebooks
+    several = len({nb for nb, _ in cells}) > 1
+    label = {c: f"{c[0]}/{c[1]}" if several else c[1] for c in cells}
+    ax.barh([label[c] for c in cells], rates)
     ax.set(xlim=(0, 1), xlabel="share of students with full points", title="Pass rate per part")
     ax.invert_yaxis()
     figures.append(("Pass rate per part", _png(fig)))
@@ -92,10 +95,11 @@ def write(root: Path, aid: str) -> list[Path]:
     for r in results.values():
         for nb in r.get("notebooks", []):
             for gid, text in nb.get("failures", {}).items():
+                part = (nb["name"], gid)
                 kind, _, rest = text.partition(":")
                 rest = rest.strip()
                 rest = rest if len(rest) <= 200 else rest[:199] + "\u2026"
-                messages[(gid, f"{kind}: {rest}" if rest else kind)] += 1
+                messages[(part, f"{kind}: {rest}" if rest else kind)] += 1
     problems = [(s, line) for s, r in sorted(results.items())
                 for line in r.get("problems", []) + [f"{nb['name']}: {nb['message']}"
                                                      for nb in r.get("notebooks", []) if nb.get("message")]]
@@ -123,11 +127,11 @@ def write(root: Path, aid: str) -> list[Path]:
 
     # a part's most telling failure is the commonest among those who answered it
     first_failure, unanswered = {}, Counter()
-    for (gid, text), n in messages.most_common():
+    for (part, text), n in messages.most_common():
         if text.startswith("NotAttempted"):
-            unanswered[gid] += n
+            unanswered[part] += n
         else:
-            first_failure.setdefault(gid, f"{text} ({n})")
+            first_failure.setdefault(part, f"{text} ({n})")
     parts.append("<h2>Parts</h2><p>In the notebook's order. <i>Not attempted</i> counts the "
                  "students whose answer was missing or raised NotAttempted; the failure shown is "
                  "the most common among the others, with how many it failed.</p><table><tr>"
@@ -137,15 +141,16 @@ def write(root: Path, aid: str) -> list[Path]:
         got = [by[(s, nb, gid)] for s in students if (s, nb, gid) in by]
         mean = sum(g.score for g in got) / len(got) if got else 0
         top = max((g.max_score for g in got), default=0)
-        parts.append(f"<tr><td>{esc(gid)}</td><td>{top:g}</td><td>{mean:.2f}</td>"
-                     f"<td>{100 * rate:.0f}%</td><td>{unanswered[gid]}</td>"
-                     f"<td>{esc(first_failure.get(gid, ''))}</td></tr>")
+        parts.append(f"<tr><td>{esc(label[(nb, gid)])}</td><td>{top:g}</td><td>{mean:.2f}</td>"
+                     f"<td>{100 * rate:.0f}%</td><td>{unanswered[(nb, gid)]}</td>"
+                     f"<td>{esc(first_failure.get((nb, gid), ''))}</td></tr>")
     parts.append("</table>")
 
     parts.append("<h2>Most common failure messages</h2><table><tr><th>count</th>"
                  "<th>part</th><th>message</th></tr>")
-    for (gid, text), n in messages.most_common(15):
-        parts.append(f"<tr><td>{n}</td><td>{esc(gid)}</td><td>{esc(text)}</td></tr>")
+    for (part, text), n in messages.most_common(15):
+        parts.append(f"<tr><td>{n}</td><td>{esc(label.get(part, part[1]))}</td>"
+                     f"<td>{esc(text)}</td></tr>")
     parts.append("</table>")
 
     slowest = sorted(results.items(), key=lambda kv: -kv[1].get("seconds", 0))[:5]
@@ -166,7 +171,7 @@ def write(root: Path, aid: str) -> list[Path]:
                  "where there is some.</p><table><tr><th>student</th><th>total</th>"
                  "<th>percent</th><th>parts short of full points</th></tr>")
     for s in students:
-        short = [gid for nb, gid in cells
+        short = [label[(nb, gid)] for nb, gid in cells
                  if (s, nb, gid) in by and by[(s, nb, gid)].score < by[(s, nb, gid)].max_score]
         feedback = root / "feedback" / s / aid
         name = (f"<a href='{esc(_relative(feedback, out))}'>{esc(s)}</a>"
