@@ -422,6 +422,7 @@ def same_set(actual: Any, expected: Iterable, *, what: str | None = None) -> Non
                           f"(order ignored)")
 
 
+_NULL = ("<NULL>",)  # the key of SQL's NULL: None, NaN, NA and NaT alike
 _AS_THEY_ARE = frozenset({int, str, bool})  # exactly these types: their own key
 
 
@@ -435,11 +436,11 @@ def _null_key(value: Any, digits: int) -> Any:
     if type(value) in _AS_THEY_ARE:  # most cells: called once per cell of every row
         return value
     if value is None:
-        return ("<NULL>",)
+        return _NULL
     pd = sys.modules.get("pandas")  # a pandas value exists only once pandas is imported
     if pd is not None:
         if value is pd.NA or value is pd.NaT:
-            return ("<NULL>",)
+            return _NULL
         if isinstance(value, pd.Timestamp):
             return ("ts", value.isoformat())
     if isinstance(value, Decimal):
@@ -464,8 +465,6 @@ def _float_key(value: float, digits: int) -> Any:
         return value
     return float(f"{value:.{digits}g}")
 
-
-_NULL = ("<NULL>",)
 
 
 def _column_keys(column, digits: int) -> list:

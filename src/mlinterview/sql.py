@@ -96,8 +96,9 @@ class Database:
     queries on equal tables."""
 
     def __init__(self, tables: Tables, read_only: bool = False):
-        key = None if not read_only else tables.content_key if isinstance(tables, Dataset) \
-            else _content_key(tables)
+        key = None  # a query that may write gets its own instance
+        if read_only:  # a Dataset brings the key of its tables, worked out once
+            key = tables.content_key if isinstance(tables, Dataset) else _content_key(tables)
         self.private = key is None
         self.instance = _instance() if self.private else None
         self.con = self.instance.cursor() if self.private else _base().cursor()

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from .. import stock
-from ..course import CourseError
+from ..course import CourseError, read_ipynb
 from . import runner
 
 
@@ -203,8 +203,6 @@ def _nothing_to_report(root: Path, aid: str) -> str:
 def _in_course_order(cells: set[tuple[str, str]], source: Path) -> list[tuple[str, str]]:
     """(notebook, grade id) pairs in the order of ``source/<aid>``'s notebooks and their
     cells; what the source no longer has goes last, by name."""
-    from mlinterview.course import CourseError, read_ipynb
-
     place: dict[tuple[str, str], tuple] = {}
     for path in sorted(source.glob("*.ipynb")):
         try:
