@@ -122,6 +122,15 @@ def test_resume_skips_finished_and_never_touches_submitted(course_copy):
     assert feedback.returncode == 0, feedback.stderr[-2000:]
     assert (course_copy / "feedback" / "full" / AID / f"{NB}.html").is_file()
 
+    # given another gradebook (--db; here a second SQLite file), which has not got their
+    # scores, the markers skip no one: both are graded again, into it
+    other = f"sqlite:///{course_copy / 'other.db'}"
+    made = stock.nbgrader(course_copy, "generate_assignment", AID, "--force", "--db", other)
+    assert made.returncode == 0, made.stderr[-2000:]
+    moved = runner.grade(course_copy, AID, workers=2, db_url=other)
+    assert sorted(moved.graded) == ["blank", "full"] and not moved.skipped
+    assert len(stock.read_grades(other, AID)) == len(rows)
+
 
 def test_bad_input_is_reported_and_the_rest_graded(course_copy):
     _generate(course_copy)

@@ -65,6 +65,13 @@ def _delegate(module: str, function: str):
     return run
 
 
+def _db_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=None, metavar="URL",
+                   help="the gradebook, as nbgrader's own --db takes it (e.g. "
+                        "postgresql://user@host/course, with mlinterview[postgres]); default: "
+                        "c.CourseDirectory.db_url in nbgrader_config.py, else gradebook.db")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mlinterview", description=__doc__)
     parser.add_argument("--root", type=Path, default=None,
@@ -115,10 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-solution-check", action="store_true",
                    help="do not grade the course's own solution first (by default, if it "
                         "loses a point here, nothing is graded: every student would lose it too)")
+    _db_argument(p)
     p.set_defaults(func=_delegate("grading.cli", "grade_command"))
 
     p = sub.add_parser("report", help="cohort report (HTML with plots) and a CSV for an LMS")
     p.add_argument("assignment")
+    _db_argument(p)
     p.set_defaults(func=_delegate("grading.cli", "report_command"))
 
     args = parser.parse_args(argv)

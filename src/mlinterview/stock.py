@@ -3,6 +3,7 @@ them, and read the scores back from the gradebook."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .course import tools_on_path
+from .course import CourseError, tools_on_path
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,50 @@ def nbgrader(root: Path, *args: str, timeout: float | None = None,
                           capture_output=True, text=True, timeout=timeout)
 
 
+# where a course gets the driver SQLAlchemy loads for a URL (psycopg: postgresql://)
+_DRIVERS = {"psycopg": "pip install 'mlinterview[postgres]'"}
+
+
+def shown_url(db_url: str) -> str:
+    """``db_url`` as it may be printed: with its password, if any, starred out."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL at all: shown as given, it has no password part
+        return db_url
+
+
+@contextlib.contextmanager
+def gradebook(db_url: str, course_id: str = ""):
+    """nbgrader's gradebook at ``db_url`` (SQLite, or PostgreSQL with ``mlinterview[postgres]``),
+    closed afterwards. One that cannot be opened (a malformed URL, a driver not installed, a
+    server that does not answer, a file that cannot be made) is a :class:`CourseError`
+    naming it and why, with no traceback: the instructor's to fix, not the grader's bug."""
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SQLAlchemyError
+
+    where = (f"the gradebook {shown_url(db_url)} (set c.CourseDirectory.db_url in "
+             f"nbgrader_config.py, or pass --db)")
+    try:
+        gb = Gradebook(db_url, course_id)
+    except ModuleNotFoundError as exc:
+        install = f": {_DRIVERS[exc.name]}" if exc.name in _DRIVERS else ""
+        raise CourseError(f"cannot open {where}: its driver, the Python module {exc.name}, "
+                          f"is not installed{install}") from None
+    except SQLAlchemyError as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        raise CourseError(f"cannot open {where}: {reason}") from None
+    with gb:
+        yield gb
+
+
 def read_grades(db_url: str, assignment: str) -> list[Grade]:
     """Every autograded cell score of every submission of ``assignment``."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     grades: list[Grade] = []
-    with warnings.catch_warnings(), Gradebook(db_url) as gb:
+    with warnings.catch_warnings(), gradebook(db_url) as gb:
         # nbgrader's own ORM relationships warn on read; nothing for an instructor to act on
         warnings.simplefilter("ignore", category=Warning)
         try:

@@ -14,7 +14,7 @@ def grade_command(args: argparse.Namespace) -> int:
     root = course.find_root(args.root)
     summary = runner.grade(root, args.assignment, workers=args.workers, students=args.students,
                            scheduler=args.scheduler,
-                           check_solution=not args.skip_solution_check)
+                           check_solution=not args.skip_solution_check, db_url=args.db)
     if summary.solution_points is not None:
         print(f"the course's solution scored {summary.solution_points:g} of "
               f"{summary.solution_points:g} points here first ({summary.solution_seconds:.1f} s)")
@@ -33,7 +33,7 @@ def report_command(args: argparse.Namespace) -> int:
     from . import report
 
     root = course.find_root(args.root)
-    paths = report.write(root, args.assignment)
+    paths = report.write(root, args.assignment, db_url=args.db)
     for path in paths:
         print(f"wrote {path.relative_to(root)}")
     return 0

@@ -30,8 +30,8 @@ def _png(fig) -> str:
     return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 
-def collect(root: Path, aid: str):
-    settings, _ = runner.settings_for(root)
+def collect(root: Path, aid: str, db_url: str | None = None):
+    settings, _ = runner.settings_for(root, db_url=db_url)
     grades = stock.read_grades(settings.db_url, aid)
     results = {}
     for marker in sorted((root / "autograded").glob(f"*/{aid}/{runner.MARKER}")):
@@ -39,15 +39,17 @@ def collect(root: Path, aid: str):
     return grades, results
 
 
-def write(root: Path, aid: str) -> list[Path]:
+def write(root: Path, aid: str, db_url: str | None = None) -> list[Path]:
+    """Write ``reports/<aid>/index.html`` and ``grades.csv`` from the gradebook (``db_url``,
+    or the course's: see :func:`runner.settings_for`) and the grader's markers."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    grades, results = collect(root, aid)
+    grades, results = collect(root, aid, db_url)
     if not grades:
-        raise CourseError(_nothing_to_report(root, aid))
+        raise CourseError(_nothing_to_report(root, aid, db_url))
     out = root / "reports" / aid
     out.mkdir(parents=True, exist_ok=True)
     students = sorted({g.student for g in grades})
@@ -185,11 +187,11 @@ def write(root: Path, aid: str) -> list[Path]:
     return [index, csv_path]
 
 
-def _nothing_to_report(root: Path, aid: str) -> str:
-    from nbgrader.api import Gradebook, MissingEntry
+def _nothing_to_report(root: Path, aid: str, db_url: str | None) -> str:
+    from nbgrader.api import MissingEntry
 
-    settings, course_id = runner.settings_for(root)
-    with Gradebook(settings.db_url, course_id) as gb:
+    settings, course_id = runner.settings_for(root, db_url=db_url)
+    with stock.gradebook(settings.db_url, course_id) as gb:
         try:
             gb.find_assignment(aid)
         except MissingEntry:

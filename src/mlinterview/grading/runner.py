@@ -7,7 +7,8 @@ nbgrader's API) and, last, ``autograded/<student>/<aid>/.mlinterview-grade.json`
 the hash of what was graded and the per-part results the report reads.
 
 Resume: a submission whose marker holds the hash of its current files (and of
-the source notebooks, and of this grader's version) is skipped. A run killed
+the source notebooks, and of this grader's version) is skipped, if the gradebook
+has its scores (given another gradebook, it is graded again into it). A run killed
 at any point leaves each submission either marked (fully written) or not
 (graded again next time: gradebook rows are updated in place, keyed by
 student, notebook and cell, so nothing is counted twice). ``submitted/`` is
@@ -100,11 +101,15 @@ def load_config(root: Path):
 
 
 def settings_for(root: Path, cell_timeout: float | None = None,
-                 submission_timeout: float | None = None):
+                 submission_timeout: float | None = None, db_url: str | None = None):
+    """The grading settings and the course id, from the course's nbgrader_config.py. The
+    gradebook is ``db_url`` if given (``--db``, as nbgrader's own commands take it), else
+    the config's ``CourseDirectory.db_url``, else ``gradebook.db`` beside it."""
     from .evaluate import Settings
 
     config = load_config(root)
-    db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{root / 'gradebook.db'}"
+    db_url = (db_url or config.CourseDirectory.get("db_url")
+              or f"sqlite:///{root / 'gradebook.db'}")
     timeout = cell_timeout or float(config.Execute.get("timeout", 60) or 60)
     settings = Settings(course_root=root.resolve(), db_url=db_url, cell_timeout=timeout,
                         max_lines=int(config.LimitOutput.get("max_lines", 1000)),
@@ -323,7 +328,7 @@ class Progress:
 def grade(root: Path, aid: str, workers: int | None = None, students: list[str] | None = None,
           out=sys.stderr, cell_timeout: float | None = None,
           submission_timeout: float | None = None, scheduler: str | None = None,
-          check_solution: bool = True) -> Summary:
+          check_solution: bool = True, db_url: str | None = None) -> Summary:
     """Grade ``aid``'s submissions on this machine's workers, or, given ``scheduler`` (a Dask
     scheduler's address, or "local" for a Dask cluster on this machine), on a Dask cluster's.
 
@@ -331,14 +336,15 @@ def grade(root: Path, aid: str, workers: int | None = None, students: list[str] 
     the students, and nothing is recorded unless it scores full marks (see ``_finisher``)."""
     with one_thread():
         return _grade(root, aid, workers, students, out, cell_timeout, submission_timeout,
-                      scheduler, check_solution)
+                      scheduler, check_solution, db_url)
 
 
 def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None, out,
            cell_timeout: float | None, submission_timeout: float | None,
-           scheduler: str | None = None, check_solution: bool = True) -> Summary:
+           scheduler: str | None = None, check_solution: bool = True,
+           db_url: str | None = None) -> Summary:
     root = root.resolve()
-    settings, course_id = settings_for(root, cell_timeout, submission_timeout)
+    settings, course_id = settings_for(root, cell_timeout, submission_timeout, db_url)
     kernels = None
     if scheduler is None:
         from .factory import KernelFactory
@@ -360,21 +366,26 @@ def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] |
                 kernels) -> Summary:
     import multiprocessing
 
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
+    from ..stock import gradebook
     from . import memo, sandbox
 
     # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush warning; harmless
     warnings.filterwarnings("ignore", message=".*not in session.*")
     summary = Summary()
-    with Gradebook(settings.db_url, course_id) as gb:
-        try:
-            notebooks = [nb.name for nb in gb.find_assignment(aid).notebooks]
-        except MissingEntry:
-            if kernels is not None:
-                kernels.discard()
-            raise SystemExit(f"error: {aid} is not in the gradebook: run "
-                             f"`nbgrader generate_assignment {aid}` first") from None
+    try:
+        with gradebook(settings.db_url, course_id) as gb:
+            assignment = gb.find_assignment(aid)
+            notebooks = [nb.name for nb in assignment.notebooks]
+            # whose scores this gradebook holds: a marker (see the module's note) skips a
+            # submission only if they are here too, not after a switch to another gradebook
+            recorded = {sub.student_id for sub in assignment.submissions}
+    except MissingEntry:
+        if kernels is not None:
+            kernels.discard()
+        raise SystemExit(f"error: {aid} is not in the gradebook: run "
+                         f"`nbgrader generate_assignment {aid}` first") from None
     submitted = root / "submitted"
     folders = sorted(p for p in submitted.glob(f"*/{aid}") if p.is_dir())
     if students:
@@ -386,7 +397,7 @@ def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] |
         digest = submission_hash(files, root / "source" / aid)
         marker = root / "autograded" / student / aid / MARKER
         try:
-            if json.loads(marker.read_text())["hash"] == digest:
+            if json.loads(marker.read_text())["hash"] == digest and student in recorded:
                 summary.skipped.append(student)
                 continue
         except (OSError, ValueError, KeyError):
@@ -422,7 +433,7 @@ def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] |
         # where the workers hand each other the references they compute (see memo.Shared):
         # under the temporary folder, which no kernel sees, signed with a key no kernel has
         shared = memo.for_run(stack)
-        gb = stack.enter_context(Gradebook(settings.db_url, course_id))
+        gb = stack.enter_context(gradebook(settings.db_url, course_id))
         finish = _finisher(root, gb, aid, jobs, summary, progress)
 
         # A worker that dies (or is stopped by its watchdog) breaks its pool, and every job
@@ -556,8 +567,7 @@ def _grade_on_dask(root: Path, aid: str, notebooks: list[str], jobs: list[tuple]
     except ImportError:
         raise SystemExit("error: grading on a Dask cluster needs Dask distributed: "
                          "pip install 'mlinterview[cluster]'") from None
-    from nbgrader.api import Gradebook
-
+    from ..stock import gradebook
     from . import sandbox
 
     start = time.monotonic()
@@ -574,7 +584,7 @@ def _grade_on_dask(root: Path, aid: str, notebooks: list[str], jobs: list[tuple]
                 summary.missing_protections.append(f"{address}: {line}")
                 print(f"WARNING: SANDBOX PROTECTION MISSING on {address}: {line}", file=out)
         progress = Progress(len(jobs), out)
-        gb = stack.enter_context(Gradebook(settings.db_url, course_id))
+        gb = stack.enter_context(gradebook(settings.db_url, course_id))
         finish = _finisher(root, gb, aid, jobs, summary, progress)
         futures = {client.submit(_dask_job, settings, student, aid, notebooks, files,
                                  pure=False): job for job, (student, files, _) in enumerate(jobs)}
