@@ -132,6 +132,80 @@ def test_resume_skips_finished_and_never_touches_submitted(course_copy):
     assert len(stock.read_grades(other, AID)) == len(rows)
 
 
+# A course's own late policy, as nbgrader lets a config define one: a point off per hour
+LATE_POLICY = """
+from nbgrader.plugins import LateSubmissionPlugin
+
+class PointAnHour(LateSubmissionPlugin):
+    def late_submission_penalty(self, student_id, score, total_seconds_late):
+        return total_seconds_late / 3600
+
+c.AssignLatePenalties.plugin_class = PointAnHour
+"""
+
+
+def _late_penalties(root: Path, student: str) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        return {nb.name: nb.late_submission_penalty
+                for nb in gb.find_submission(AID, student).notebooks}
+
+
+@pytest.mark.nbgrader
+def test_late_submissions_get_the_penalties_stock_autograde_gives(course_copy):
+    """A due date, timestamps (nbgrader's timestamp.txt) and the course's late policy: the
+    penalties, and the scores `nbgrader export` gives, are stock autograde's."""
+    from nbgrader.api import Gradebook
+
+    full = submissions.fixture_submission(ROOT, AID, NB, None, "solution")
+    partial = next(fx for fx in submissions.load_fixtures(ROOT, AID, NB) if fx.name == "partial")
+    cohort = {  # student: (notebook, handed in, or None: no timestamp.txt)
+        "on_time": (full, "2026-11-01 11:59:00.000000 UTC"),
+        "two_hours_late": (full, "2026-11-01 14:00:00.000000 UTC"),
+        "days_late": (submissions.fixture_submission(ROOT, AID, NB, partial),
+                      "2026-11-05 12:00:00.000000 UTC"),
+        "no_timestamp": (full, None),
+    }
+    (course_copy / "stock").mkdir()
+    from conftest import scratch_course
+
+    roots = [course_copy, scratch_course(course_copy / "stock")]
+    for root in roots:
+        with (root / "nbgrader_config.py").open("a") as config:
+            config.write(LATE_POLICY)
+        _generate(root)
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+            gb.update_or_create_assignment(AID, duedate="2026-11-01 12:00:00 UTC")
+        _hand_in(root, {s: nb for s, (nb, _) in cohort.items()})
+        for student, (_, when) in cohort.items():
+            if when:
+                (root / "submitted" / student / AID / "timestamp.txt").write_text(when)
+    summary = runner.grade(course_copy, AID, workers=2)
+    assert sorted(summary.graded) == sorted(cohort), summary.problems
+    done = stock.nbgrader(roots[1], "autograde", AID, "--force")
+    assert done.returncode == 0, course.nbgrader_failure(done.stderr)
+
+    ours = {s: _late_penalties(course_copy, s) for s in cohort}
+    assert ours == {s: _late_penalties(roots[1], s) for s in cohort}
+    score = sum(_scores(course_copy)["days_late"].values())
+    assert ours == {"on_time": {NB: None}, "two_hours_late": {NB: 2.0},
+                    "days_late": {NB: score}, "no_timestamp": {NB: None}}, ours
+    assert 0 < score < sum(_points(course_copy).values())
+    exports = []
+    for root in roots:
+        exported = stock.nbgrader(root, "export")
+        assert exported.returncode == 0, exported.stderr[-2000:]
+        exports.append(sorted((root / "grades.csv").read_text().splitlines()))
+    assert exports[0] == exports[1]
+    # re-graded on time (a new timestamp): the penalty goes, as stock's would
+    (course_copy / "submitted" / "two_hours_late" / AID / "timestamp.txt").write_text(
+        "2026-11-01 10:00:00.000000 UTC")
+    again = runner.grade(course_copy, AID, workers=1)
+    assert again.graded == ["two_hours_late"]
+    assert _late_penalties(course_copy, "two_hours_late") == {NB: None}
+
+
 def test_bad_input_is_reported_and_the_rest_graded(course_copy):
     _generate(course_copy)
     good = submissions.fixture_submission(ROOT, AID, NB, None, "solution")

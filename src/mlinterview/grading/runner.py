@@ -509,13 +509,14 @@ def _finisher(root: Path, gb, aid: str, jobs: list[tuple], summary: Summary, pro
     would reach the gradebook and their feedback."""
     held: list[tuple[int, dict]] | None = [] if any(j[0] == SOLUTION and j[2] is None
                                                    for j in jobs) else None
+    late = late_penalties(root)
 
     def record_one(job: int, result: dict) -> None:
         student, files, digest = jobs[job]
         if "error" in result:
             summary.problems.setdefault(student, []).append(f"not graded: {result['error']}")
         else:
-            record(root, gb, aid, student, files, digest, result)
+            record(root, gb, aid, student, files, digest, result, late)
             summary.graded.append(student)
             problems = list(result["problems"]) + [
                 f"{nb['name']}: {nb['message']}" for nb in result["notebooks"] if nb["message"]]
@@ -714,10 +715,45 @@ def _with_cell_names(gb, model, notebook_id: str) -> list:
         .filter(model.notebook_id == notebook_id).all()
 
 
+def late_penalties(root: Path):
+    """nbgrader's own AssignLatePenalties, the last step of stock autograde, configured by the
+    course's nbgrader_config.py as stock's is (``c.LateSubmissionPlugin.penalty_method``, or
+    ``c.AssignLatePenalties.plugin_class`` for a plugin of the course's). Quiet: stock logs
+    each late submission, which would break into the progress bar; the penalties are in the
+    gradebook, and ``nbgrader export`` and formgrader show them."""
+    import logging
+
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    late = AssignLatePenalties(config=load_config(root))
+    late.log = logging.getLogger("mlinterview.grading.late")
+    late.log.propagate = False
+    late.init_plugin()
+    return late
+
+
+def _assign_late_penalties(gb, late, aid: str, student: str, graded: dict) -> None:
+    """What stock's AssignLatePenalties records, in this submission's transaction: for each
+    notebook graded, the plugin's penalty if the submission came past its due date
+    (extensions counted; its timestamp.txt says when), kept between 0 and the notebook's
+    score; none otherwise."""
+    gb.db.flush()  # the grades just set, so that each notebook's score is read with them
+    seconds_late = gb.find_submission(aid, student).total_seconds_late
+    for name, nb in graded.items():
+        row = gb.find_submission_notebook(name, aid, student)
+        row.late_submission_penalty = None
+        if seconds_late > 0 and nb["status"] == "graded":
+            gb.db.expire(row, ["score"])
+            penalty = late.plugin_inst.late_submission_penalty(student, row.score, seconds_late)
+            if penalty is not None:
+                row.late_submission_penalty = late._check_late_penalty(row, penalty)
+
+
 def record(root: Path, gb, aid: str, student: str,
-           files: dict[str, bytes], digest: str, result: dict) -> None:
+           files: dict[str, bytes], digest: str, result: dict, late=None) -> None:
     """Write one graded submission: autograded files, then the gradebook (one
-    transaction, on the run's open gradebook), then the marker."""
+    transaction, on the run's open gradebook: the grades, and ``late``'s penalties, see
+    :func:`late_penalties`), then the marker."""
     from nbgrader.api import Comment, Grade
 
     final = root / "autograded" / student / aid
@@ -775,6 +811,8 @@ def record(root: Path, gb, aid: str, student: str,
                 for comment, cell in _with_cell_names(gb, Comment, row.id):
                     if cell in nb["comments"]:
                         comment.auto_comment = nb["comments"][cell]
+        if late is not None:
+            _assign_late_penalties(gb, late, aid, student, graded)
         gb.db.commit()
     except BaseException:
         gb.db.rollback()
