@@ -198,12 +198,24 @@ def test_late_submissions_get_the_penalties_stock_autograde_gives(course_copy):
         assert exported.returncode == 0, exported.stderr[-2000:]
         exports.append(sorted((root / "grades.csv").read_text().splitlines()))
     assert exports[0] == exports[1]
-    # re-graded on time (a new timestamp): the penalty goes, as stock's would
-    (course_copy / "submitted" / "two_hours_late" / AID / "timestamp.txt").write_text(
-        "2026-11-01 10:00:00.000000 UTC")
+    # an extension granted afterwards: the next run grades nothing again, and the penalty
+    # follows the gradebook (stock would need autograde --force for it)
+    with Gradebook(f"sqlite:///{course_copy / 'gradebook.db'}") as gb:
+        gb.grant_extension(AID, "two_hours_late", hours=3)
     again = runner.grade(course_copy, AID, workers=1)
-    assert again.graded == ["two_hours_late"]
-    assert _late_penalties(course_copy, "two_hours_late") == {NB: None}
+    assert again.graded == [] and sorted(again.skipped) == sorted(cohort)
+    assert {s: _late_penalties(course_copy, s) for s in cohort} == {
+        **ours, "two_hours_late": {NB: None}}
+    # a new timestamp is a changed submission: graded again, its penalty from the new time
+    (course_copy / "submitted" / "on_time" / AID / "timestamp.txt").write_text(
+        "2026-11-01 13:30:00.000000 UTC")
+    moved = runner.grade(course_copy, AID, workers=1)
+    assert moved.graded == ["on_time"] and _late_penalties(course_copy, "on_time") == {NB: 1.5}
+    # --force grades everyone again, to the same scores and penalties
+    before = _scores(course_copy), {s: _late_penalties(course_copy, s) for s in cohort}
+    forced = runner.grade(course_copy, AID, workers=2, force=True)
+    assert sorted(forced.graded) == sorted(cohort) and not forced.skipped
+    assert (_scores(course_copy), {s: _late_penalties(course_copy, s) for s in cohort}) == before
 
 
 def test_bad_input_is_reported_and_the_rest_graded(course_copy):

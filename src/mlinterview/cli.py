@@ -122,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-solution-check", action="store_true",
                    help="do not grade the course's own solution first (by default, if it "
                         "loses a point here, nothing is graded: every student would lose it too)")
+    p.add_argument("--force", action="store_true",
+                   help="grade again the submissions already graded and unchanged (by "
+                        "default they are skipped; their late penalties still follow the "
+                        "gradebook's due date and extensions)")
     _db_argument(p)
     p.set_defaults(func=_delegate("grading.cli", "grade_command"))
 

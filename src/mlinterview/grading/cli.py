@@ -14,7 +14,8 @@ def grade_command(args: argparse.Namespace) -> int:
     root = course.find_root(args.root)
     summary = runner.grade(root, args.assignment, workers=args.workers, students=args.students,
                            scheduler=args.scheduler,
-                           check_solution=not args.skip_solution_check, db_url=args.db)
+                           check_solution=not args.skip_solution_check, db_url=args.db,
+                           force=args.force)
     if summary.solution_points is not None:
         print(f"the course's solution scored {summary.solution_points:g} of "
               f"{summary.solution_points:g} points here first ({summary.solution_seconds:.1f} s)")

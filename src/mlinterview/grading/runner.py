@@ -328,21 +328,23 @@ class Progress:
 def grade(root: Path, aid: str, workers: int | None = None, students: list[str] | None = None,
           out=sys.stderr, cell_timeout: float | None = None,
           submission_timeout: float | None = None, scheduler: str | None = None,
-          check_solution: bool = True, db_url: str | None = None) -> Summary:
+          check_solution: bool = True, db_url: str | None = None, force: bool = False) -> Summary:
     """Grade ``aid``'s submissions on this machine's workers, or, given ``scheduler`` (a Dask
     scheduler's address, or "local" for a Dask cluster on this machine), on a Dask cluster's.
 
     Unless ``check_solution`` is false, the course's own solution is graded first, beside
-    the students, and nothing is recorded unless it scores full marks (see ``_finisher``)."""
+    the students, and nothing is recorded unless it scores full marks (see ``_finisher``).
+    ``force`` grades again the submissions a finished run would skip (see the module's
+    note)."""
     with one_thread():
         return _grade(root, aid, workers, students, out, cell_timeout, submission_timeout,
-                      scheduler, check_solution, db_url)
+                      scheduler, check_solution, db_url, force)
 
 
 def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None, out,
            cell_timeout: float | None, submission_timeout: float | None,
            scheduler: str | None = None, check_solution: bool = True,
-           db_url: str | None = None) -> Summary:
+           db_url: str | None = None, force: bool = False) -> Summary:
     root = root.resolve()
     settings, course_id = settings_for(root, cell_timeout, submission_timeout, db_url)
     kernels = None
@@ -355,7 +357,7 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
         kernels = KernelFactory.start(kernel_modules(root / "source" / aid), settings.data_dir)
     try:
         return _grade_with(root, aid, workers, students, out, settings, course_id, scheduler,
-                           check_solution, kernels)
+                           check_solution, kernels, force)
     finally:
         if kernels is not None:
             kernels.close()  # a no-op after discard()
@@ -363,7 +365,7 @@ def _grade(root: Path, aid: str, workers: int | None, students: list[str] | None
 
 def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] | None, out,
                 settings, course_id: str, scheduler: str | None, check_solution: bool,
-                kernels) -> Summary:
+                kernels, force: bool = False) -> Summary:
     import multiprocessing
 
     from nbgrader.api import MissingEntry
@@ -390,17 +392,19 @@ def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] |
     folders = sorted(p for p in submitted.glob(f"*/{aid}") if p.is_dir())
     if students:
         folders = [p for p in folders if p.parent.name in set(students)]
-    jobs = []
+    jobs, kept = [], {}
     for folder in folders:
         student = folder.parent.name
         files = read_files(folder)
         digest = submission_hash(files, root / "source" / aid)
         marker = root / "autograded" / student / aid / MARKER
         try:
-            if json.loads(marker.read_text())["hash"] == digest and student in recorded:
+            done = json.loads(marker.read_text())
+            if not force and done["hash"] == digest and student in recorded:
+                kept[student] = done["result"]["notebooks"]
                 summary.skipped.append(student)
                 continue
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, TypeError):
             pass
         jobs.append((student, files, digest))
     if scheduler is None:
@@ -412,6 +416,9 @@ def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] |
     if not jobs:
         if kernels is not None:
             kernels.discard()  # asked for nothing: it need not finish importing
+        if kept:
+            with gradebook(settings.db_url, course_id) as gb:
+                _refresh_late_penalties(gb, late_penalties(root), aid, kept)
         return summary
     if check_solution:  # graded first, beside the students (see _finisher)
         jobs.insert(0, (SOLUTION, read_files(root / "source" / aid), None))
@@ -420,7 +427,7 @@ def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] |
     workers = max(1, min(workers or default_workers(), len(jobs)))
     if scheduler is not None:
         summary.seconds = _grade_on_dask(root, aid, notebooks, jobs, settings, course_id,
-                                         scheduler, workers, summary, out)
+                                         scheduler, workers, summary, out, kept)
         return summary
     warm(root / "source" / aid)
     start = time.monotonic()
@@ -434,7 +441,7 @@ def _grade_with(root: Path, aid: str, workers: int | None, students: list[str] |
         # under the temporary folder, which no kernel sees, signed with a key no kernel has
         shared = memo.for_run(stack)
         gb = stack.enter_context(gradebook(settings.db_url, course_id))
-        finish = _finisher(root, gb, aid, jobs, summary, progress)
+        finish = _finisher(root, gb, aid, jobs, summary, progress, kept)
 
         # A worker that dies (or is stopped by its watchdog) breaks its pool, and every job
         # not yet answered fails with it. Those no worker had begun go round again; those
@@ -499,10 +506,13 @@ def _solution_lost(result: dict, aid: str) -> tuple[str | None, float]:
     return "\n".join(lines), total
 
 
-def _finisher(root: Path, gb, aid: str, jobs: list[tuple], summary: Summary, progress: Progress):
+def _finisher(root: Path, gb, aid: str, jobs: list[tuple], summary: Summary, progress: Progress,
+              kept: dict[str, list[dict]]):
     """What the writer does with each answer: record it, or note why it could not be graded.
+    And first, the late penalties of the submissions skipped as ``kept`` are brought up to date
+    (see :func:`_refresh_late_penalties`).
 
-    When the course's own solution is among the jobs (the first: see ``grade``), no answer
+    When the course's own solution is among the jobs (the first: see ``grade``), nothing
     is recorded until it has scored full marks here, and if it loses a point the run stops
     with :class:`SolutionFails`: whatever cost it that point (a data file missing, a library
     that changed its answers) would cost every student the same, and their wrong grades
@@ -510,6 +520,8 @@ def _finisher(root: Path, gb, aid: str, jobs: list[tuple], summary: Summary, pro
     held: list[tuple[int, dict]] | None = [] if any(j[0] == SOLUTION and j[2] is None
                                                    for j in jobs) else None
     late = late_penalties(root)
+    if held is None:
+        _refresh_late_penalties(gb, late, aid, kept)
 
     def record_one(job: int, result: dict) -> None:
         student, files, digest = jobs[job]
@@ -536,6 +548,7 @@ def _finisher(root: Path, gb, aid: str, jobs: list[tuple], summary: Summary, pro
                     f"--skip-solution-check.")
             summary.solution_points, summary.solution_seconds = total, result["seconds"]
             waiting, held = held or [], None
+            _refresh_late_penalties(gb, late, aid, kept)
             for args in waiting:
                 record_one(*args)
         elif held is not None:
@@ -561,7 +574,8 @@ _DASK_LOCK = threading.Lock()
 
 
 def _grade_on_dask(root: Path, aid: str, notebooks: list[str], jobs: list[tuple], settings,
-                   course_id: str, scheduler: str, workers: int, summary: Summary, out) -> float:
+                   course_id: str, scheduler: str, workers: int, summary: Summary, out,
+                   kept: dict[str, list[dict]]) -> float:
     try:
         from distributed import Client, LocalCluster
         from distributed import as_completed as completed
@@ -586,7 +600,7 @@ def _grade_on_dask(root: Path, aid: str, notebooks: list[str], jobs: list[tuple]
                 print(f"WARNING: SANDBOX PROTECTION MISSING on {address}: {line}", file=out)
         progress = Progress(len(jobs), out)
         gb = stack.enter_context(gradebook(settings.db_url, course_id))
-        finish = _finisher(root, gb, aid, jobs, summary, progress)
+        finish = _finisher(root, gb, aid, jobs, summary, progress, kept)
         futures = {client.submit(_dask_job, settings, student, aid, notebooks, files,
                                  pure=False): job for job, (student, files, _) in enumerate(jobs)}
         for future in completed(futures):
@@ -730,6 +744,22 @@ def late_penalties(root: Path):
     late.log.propagate = False
     late.init_plugin()
     return late
+
+
+def _refresh_late_penalties(gb, late, aid: str, kept: dict[str, list[dict]]) -> None:
+    """The penalties of submissions skipped as graded and unchanged (``kept``: student ->
+    the notebooks their marker records), worked out again from the gradebook as it is now:
+    a due date, an extension or a late policy changed since counts at the next run, and
+    nothing is graded again for it (stock autograde would need --force)."""
+    if not kept:
+        return
+    try:
+        for student, notebooks in kept.items():
+            _assign_late_penalties(gb, late, aid, student, {nb["name"]: nb for nb in notebooks})
+        gb.db.commit()
+    except BaseException:
+        gb.db.rollback()
+        raise
 
 
 def _assign_late_penalties(gb, late, aid: str, student: str, graded: dict) -> None:
