@@ -1776,7 +1776,7 @@ def test_report_tells_apart_two_notebooks_parts_of_one_name(tmp_path, monkeypatc
                "s2": {"seconds": 2.0, "notebooks": [
                    {"name": "a", "failures": {}},
                    {"name": "b", "failures": {"q1": "CheckFailed: wrong in b"}}]}}
-    monkeypatch.setattr(report, "collect", lambda root, aid: (grades, results))
+    monkeypatch.setattr(report, "collect", lambda root, aid, db_url=None: (grades, results))
     page = report.write(tmp_path, "two")[0].read_text()
     table = page.split("<h2>Parts</h2>")[1].split("</table>")[0]
     assert "<td>a/q1</td>" in table and "<td>b/q1</td>" in table
