@@ -217,6 +217,21 @@ def test_late_submissions_get_the_penalties_stock_autograde_gives(course_copy):
     assert sorted(forced.graded) == sorted(cohort) and not forced.skipped
     assert (_scores(course_copy), {s: _late_penalties(course_copy, s) for s in cohort}) == before
 
+    # the report's grades.csv, for an LMS, takes the penalties off as nbgrader export does
+    from mlinterview.grading import report
+
+    _, csv_path = report.write(course_copy, AID)
+    exported = stock.nbgrader(course_copy, "export")
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    header, *rows = [r.split(",") for r in (course_copy / "grades.csv").read_text().splitlines()]
+    theirs = {r[header.index("student_id")]: (float(r[header.index("late_submission_penalty")]),
+                                              float(r[header.index("score")])) for r in rows}
+    header, *rows = [r.split(",") for r in csv_path.read_text().splitlines()]
+    mine = {r[0]: (float(r[header.index("late_penalty")]), float(r[header.index("total")]))
+            for r in rows}
+    assert mine == theirs and mine["on_time"][0] == 1.5 and mine["days_late"][1] == 0, mine
+    assert "less 1.5 for lateness" in (csv_path.parent / "index.html").read_text()
+
 
 def test_bad_input_is_reported_and_the_rest_graded(course_copy):
     _generate(course_copy)
@@ -973,7 +988,8 @@ def test_report_writes_html_with_plots_and_a_csv(course_copy):
     shown = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>(\d+)%</td>", table)
     header, *students = [r.split(",") for r in rows]
     expected = []
-    for k, column in enumerate(header[1:-3], start=1):
+    assert header[-4:] == ["late_penalty", "total", "max", "percent"]
+    for k, column in enumerate(header[1:-4], start=1):
         scores = [float(r[k]) for r in students]
         expected.append((column.split("/")[1], f"{sum(scores) / len(scores):.2f}", scores))
     assert [(gid, mean) for gid, _, mean, _ in shown] == [(gid, mean) for gid, mean, _ in expected]
@@ -1776,7 +1792,7 @@ def test_report_tells_apart_two_notebooks_parts_of_one_name(tmp_path, monkeypatc
                "s2": {"seconds": 2.0, "notebooks": [
                    {"name": "a", "failures": {}},
                    {"name": "b", "failures": {"q1": "CheckFailed: wrong in b"}}]}}
-    monkeypatch.setattr(report, "collect", lambda root, aid, db_url=None: (grades, results))
+    monkeypatch.setattr(report, "collect", lambda root, aid, db_url=None: (grades, {}, results))
     page = report.write(tmp_path, "two")[0].read_text()
     table = page.split("<h2>Parts</h2>")[1].split("</table>")[0]
     assert "<td>a/q1</td>" in table and "<td>b/q1</td>" in table

@@ -91,6 +91,21 @@ def read_grades(db_url: str, assignment: str) -> list[Grade]:
     return grades
 
 
+def read_penalties(db_url: str, assignment: str) -> dict[str, float]:
+    """Each submission's late penalty, the sum of its notebooks' (0 when none): what
+    ``nbgrader export`` takes off the raw score."""
+    from nbgrader.api import MissingEntry
+
+    with warnings.catch_warnings(), gradebook(db_url) as gb:
+        warnings.simplefilter("ignore", category=Warning)
+        try:
+            assignment_row = gb.find_assignment(assignment)
+        except MissingEntry:
+            return {}
+        return {sub.student_id: float(sub.late_submission_penalty or 0)
+                for sub in assignment_row.submissions}
+
+
 def score_table(grades: list[Grade], parts: dict[str, list[tuple[str, list[str]]]]) -> str:
     """A plain-text table: one row per student, one column per part, and the total.
 

@@ -31,12 +31,14 @@ def _png(fig) -> str:
 
 
 def collect(root: Path, aid: str, db_url: str | None = None):
+    """The gradebook's cell scores and late penalties, and the grader's markers' results."""
     settings, _ = runner.settings_for(root, db_url=db_url)
     grades = stock.read_grades(settings.db_url, aid)
+    penalties = stock.read_penalties(settings.db_url, aid)
     results = {}
     for marker in sorted((root / "autograded").glob(f"*/{aid}/{runner.MARKER}")):
         results[marker.parent.parent.name] = json.loads(marker.read_text())["result"]
-    return grades, results
+    return grades, penalties, results
 
 
 def write(root: Path, aid: str, db_url: str | None = None) -> list[Path]:
@@ -47,7 +49,7 @@ def write(root: Path, aid: str, db_url: str | None = None) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    grades, results = collect(root, aid, db_url)
+    grades, penalties, results = collect(root, aid, db_url)
     if not grades:
         raise CourseError(_nothing_to_report(root, aid, db_url))
     out = root / "reports" / aid
@@ -55,18 +57,22 @@ def write(root: Path, aid: str, db_url: str | None = None) -> list[Path]:
     students = sorted({g.student for g in grades})
     cells = _in_course_order({(g.notebook, g.grade_id) for g in grades}, root / "source" / aid)
     by = {(g.student, g.notebook, g.grade_id): g for g in grades}
-    totals = {s: sum(by[(s, nb, gid)].score for nb, gid in cells if (s, nb, gid) in by)
-              for s in students}
+    raw = {s: sum(by[(s, nb, gid)].score for nb, gid in cells if (s, nb, gid) in by)
+           for s in students}
+    late = {s: penalties.get(s, 0.0) for s in students}
+    totals = {s: max(0.0, raw[s] - late[s]) for s in students}  # as nbgrader export's score
     most = sum(max((g.max_score for g in grades if (g.notebook, g.grade_id) == c), default=0)
                for c in cells)
 
     csv_path = out / "grades.csv"
     with csv_path.open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["student", *[f"{nb}/{gid}" for nb, gid in cells], "total", "max", "percent"])
+        w.writerow(["student", *[f"{nb}/{gid}" for nb, gid in cells], "late_penalty", "total",
+                    "max", "percent"])
         for s in students:
             row = [by[(s, nb, gid)].score if (s, nb, gid) in by else "" for nb, gid in cells]
-            w.writerow([s, *row, totals[s], most, round(100 * totals[s] / most, 1) if most else ""])
+            w.writerow([s, *row, late[s], totals[s], most,
+                        round(100 * totals[s] / most, 1) if most else ""])
 
     figures = []
     fig, ax = plt.subplots(figsize=(6, 3))
@@ -179,8 +185,10 @@ def write(root: Path, aid: str, db_url: str | None = None) -> list[Path]:
         name = (f"<a href='{esc(_relative(feedback, out))}'>{esc(s)}</a>"
                 if feedback.is_dir() else esc(s))
         percent = f"{100 * totals[s] / most:.1f}%" if most else ""
-        parts.append(f"<tr><td>{name}</td><td>{totals[s]:g}/{most:g}</td><td>{percent}</td>"
-                     f"<td>{esc(', '.join(short)) or '-'}</td></tr>")
+        # a late penalty is taken off the total, as nbgrader export takes it, and said
+        note = f" ({raw[s]:g} less {late[s]:g} for lateness)" if late[s] else ""
+        parts.append(f"<tr><td>{name}</td><td>{totals[s]:g}/{most:g}{note}</td>"
+                     f"<td>{percent}</td><td>{esc(', '.join(short)) or '-'}</td></tr>")
     parts.append("</table></body></html>")
     index = out / "index.html"
     index.write_text("\n".join(parts), encoding="utf-8")
