@@ -31,7 +31,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearOutput,
@@ -39,6 +39,8 @@ from nbgrader.preprocessors import (
     OverwriteCells,
     OverwriteKernelspec,
 )
+
+from ..stock import gradebook
 
 MAX_REMEMBERED = 256  # notebooks' metadata that passed CheckCellMetadata, per worker
 
@@ -55,7 +57,7 @@ class SourceRecord:
 
     @classmethod
     def read(cls, db_url: str, aid: str, name: str) -> SourceRecord:
-        with Gradebook(db_url) as gb:
+        with gradebook(db_url) as gb:  # one that cannot be opened: a CourseError that says why
             try:
                 nb = gb.find_notebook(name, aid)
             except MissingEntry:
