@@ -975,11 +975,23 @@ def test_report_writes_html_with_plots_and_a_csv(course_copy):
     _hand_in(course_copy, {"full": submissions.fixture_submission(ROOT, AID, NB, None, "solution"),
                            "blank": submissions.fixture_submission(ROOT, AID, NB, None, "blank")})
     runner.grade(course_copy, AID, workers=2)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course_copy / 'gradebook.db'}") as gb:
+        gb.update_or_create_student("absent")  # on the roster, handed nothing in
     index, csv_path = report.write(course_copy, AID)
     page = index.read_text()
+    assert "On the gradebook's roster with nothing handed in (1, 0 points in grades.csv): absent." in page
+    assert "2 students; mean" in page  # the cohort's figures are those who handed in
+    exported = stock.nbgrader(course_copy, "export")  # the LMS gets what nbgrader export gives
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    export_rows = [r.split(",") for r in (course_copy / "grades.csv").read_text().splitlines()]
+    assert [next(r for r in export_rows if r[3] == "absent")[i] for i in (3, 9)] == ["absent", "0.0"]
+    absent_row = next(r for r in csv_path.read_text().splitlines() if r.startswith("absent,"))
+    assert absent_row.split(",")[-4:-2] == ["0.0", "0.0"]
     assert page.count("data:image/png;base64,") >= 3
     assert "NotAttempted" in page  # the blank submission's failure messages are counted
-    rows = csv_path.read_text().splitlines()
+    rows = [r for r in csv_path.read_text().splitlines() if not r.startswith("absent,")]
     assert rows[0].startswith("student,") and len(rows) == 3
     full = next(r for r in rows if r.startswith("full,"))
     assert full.split(",")[-1] == "100.0"

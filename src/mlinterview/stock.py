@@ -91,19 +91,22 @@ def read_grades(db_url: str, assignment: str) -> list[Grade]:
     return grades
 
 
-def read_penalties(db_url: str, assignment: str) -> dict[str, float]:
-    """Each submission's late penalty, the sum of its notebooks' (0 when none): what
-    ``nbgrader export`` takes off the raw score."""
+def read_penalties(db_url: str, assignment: str) -> dict[str, float | None]:
+    """Every student of the gradebook: their submission's late penalty, the sum of its
+    notebooks' (0 when none; what ``nbgrader export`` takes off the raw score), or None
+    for a student who handed nothing in (export gives them a score of 0)."""
     from nbgrader.api import MissingEntry
 
     with warnings.catch_warnings(), gradebook(db_url) as gb:
         warnings.simplefilter("ignore", category=Warning)
+        roster: dict[str, float | None] = {student.id: None for student in gb.students}
         try:
             assignment_row = gb.find_assignment(assignment)
         except MissingEntry:
-            return {}
-        return {sub.student_id: float(sub.late_submission_penalty or 0)
-                for sub in assignment_row.submissions}
+            return roster
+        for sub in assignment_row.submissions:
+            roster[sub.student_id] = float(sub.late_submission_penalty or 0)
+        return roster
 
 
 def score_table(grades: list[Grade], parts: dict[str, list[tuple[str, list[str]]]]) -> str:

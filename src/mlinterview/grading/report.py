@@ -59,7 +59,10 @@ def write(root: Path, aid: str, db_url: str | None = None) -> list[Path]:
     by = {(g.student, g.notebook, g.grade_id): g for g in grades}
     raw = {s: sum(by[(s, nb, gid)].score for nb, gid in cells if (s, nb, gid) in by)
            for s in students}
-    late = {s: penalties.get(s, 0.0) for s in students}
+    late = {s: penalties.get(s) or 0.0 for s in students}
+    # on the roster (nbgrader db student add/import) with nothing handed in: 0 for the LMS,
+    # as nbgrader export gives them, and out of the cohort's figures
+    absent = sorted(s for s, penalty in penalties.items() if penalty is None and s not in raw)
     totals = {s: max(0.0, raw[s] - late[s]) for s in students}  # as nbgrader export's score
     most = sum(max((g.max_score for g in grades if (g.notebook, g.grade_id) == c), default=0)
                for c in cells)
@@ -73,6 +76,8 @@ def write(root: Path, aid: str, db_url: str | None = None) -> list[Path]:
             row = [by[(s, nb, gid)].score if (s, nb, gid) in by else "" for nb, gid in cells]
             w.writerow([s, *row, late[s], totals[s], most,
                         round(100 * totals[s] / most, 1) if most else ""])
+        for s in absent:
+            w.writerow([s, *[""] * len(cells), 0.0, 0.0, most, 0.0 if most else ""])
 
     figures = []
     fig, ax = plt.subplots(figsize=(6, 3))
@@ -124,6 +129,9 @@ def write(root: Path, aid: str, db_url: str | None = None) -> list[Path]:
              f"<p>{len(students)} students; mean {sum(totals.values()) / max(len(totals), 1):.2f}, "
              f"median {median:g} of {most:g} points. LMS export: "
              f"<a href='grades.csv'>grades.csv</a>.</p>"]
+    if absent:
+        parts.append(f"<p>On the gradebook's roster with nothing handed in ({len(absent)}, 0 "
+                     f"points in grades.csv): {esc(', '.join(absent))}.</p>")
     if unprotected:
         parts.append("<div class='warn'><b>Graded without some sandbox protections</b> (the "
                      "machine could not give them; see the run's WARNING lines):<ul>")
