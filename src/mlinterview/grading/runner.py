@@ -742,6 +742,8 @@ def late_penalties(root: Path):
     late = AssignLatePenalties(config=load_config(root))
     late.log = logging.getLogger("mlinterview.grading.late")
     late.log.propagate = False
+    if not late.log.handlers:  # with none, logging's last resort would print its warnings
+        late.log.addHandler(logging.NullHandler())
     late.init_plugin()
     return late
 
