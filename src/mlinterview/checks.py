@@ -466,6 +466,11 @@ def _float_key(value: float, digits: int) -> Any:
     return float(f"{value:.{digits}g}")
 
 
+def _cell_keys(values: Iterable, digits: int) -> list:
+    """``_null_key`` of each value; the many that are their own key (ints, text) cost no call."""
+    own = _AS_THEY_ARE
+    return [v if type(v) in own else _null_key(v, digits) for v in values]
+
 
 def _column_keys(column, digits: int) -> list:
     """``_null_key`` of each cell of a DataFrame's column, as its rows would hold them, worked
@@ -486,8 +491,7 @@ def _column_keys(column, digits: int) -> list:
         texts = np.datetime_as_string(seconds, unit="s").tolist()
         return [_NULL if m else ("ts", t) if w else ("ts", pd.Timestamp(v).isoformat())
                 for v, t, w, m in zip(values, texts, whole, missing)]
-    own = _AS_THEY_ARE
-    return [v if type(v) in own else _null_key(v, digits) for v in column]
+    return _cell_keys(column, digits)
 
 
 def _frame_keys(frame, digits: int) -> list[tuple]:
@@ -497,14 +501,11 @@ def _frame_keys(frame, digits: int) -> list[tuple]:
 
 
 def _row_keys(rows: list[tuple], digits: int) -> list[tuple]:
-    """``_null_key`` of every cell, row by row; worked column by column when the rows are
-    all as wide (a DataFrame's are), so the many cells that are their own key (ints, text)
-    cost no call."""
+    """``_null_key`` of every cell of a list of rows (a DataFrame's: :func:`_frame_keys`);
+    worked column by column when the rows are all as wide."""
     if len({len(r) for r in rows}) != 1:
         return [tuple(_null_key(v, digits) for v in r) for r in rows]
-    own = _AS_THEY_ARE
-    columns = [[v if type(v) in own else _null_key(v, digits) for v in column]
-               for column in zip(*rows)]
+    columns = [_cell_keys(column, digits) for column in zip(*rows)]
     return list(zip(*columns)) if columns else [() for _ in rows]
 
 

@@ -253,7 +253,7 @@ def _make_features(rng, orders, items, start, n_days) -> list[tuple]:
         if rng.random() < 0.3:
             times.append(history[int(rng.integers(len(history)))][0])  # at exactly an order's time
         for at in sorted(set(times)):
-            since = at - pd.Timedelta(days=90)  # once per snapshot, not once per order
+            since = at - timedelta(days=90)  # once per snapshot, not once per order
             recent = [v for t, v in history if since < t <= at]
             rows.append((cid, at, len(recent), float(sum(recent))))
     return rows
