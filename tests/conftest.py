@@ -27,6 +27,23 @@ def scratch_course(tmp: Path) -> Path:
     return tmp
 
 
+def hand_in(root: Path, aid: str, cohort: dict[str, dict[str, nbformat.NotebookNode]]) -> None:
+    """Write ``cohort`` (student -> notebook name -> notebook) into ``submitted/``."""
+    for student, notebooks in cohort.items():
+        folder = root / "submitted" / student / aid
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, nb in notebooks.items():
+            nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def gradebook_scores(db_url: str, aid: str) -> dict[str, dict[str, float]]:
+    """student -> grade id -> score, from the gradebook at ``db_url``."""
+    scores: dict[str, dict[str, float]] = {}
+    for g in stock.read_grades(db_url, aid):
+        scores.setdefault(g.student, {})[g.grade_id] = g.score
+    return scores
+
+
 def grade_cohort(root: Path, aid: str, cohort: dict[str, dict[str, nbformat.NotebookNode]],
                  env: dict[str, str] | None = None) -> dict[str, dict[str, tuple[float, float]]]:
     """Hand in ``cohort`` (student -> notebook name -> notebook), run stock autograde.
@@ -35,11 +52,7 @@ def grade_cohort(root: Path, aid: str, cohort: dict[str, dict[str, nbformat.Note
     """
     gen = stock.nbgrader(root, "generate_assignment", aid, "--force", env=env)
     assert gen.returncode == 0, gen.stderr[-3000:]
-    for student, notebooks in cohort.items():
-        folder = root / "submitted" / student / aid
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, nb in notebooks.items():
-            nbformat.write(nb, folder / f"{name}.ipynb")
+    hand_in(root, aid, cohort)
     graded = stock.nbgrader(root, "autograde", aid, "--force", env=env)
     assert graded.returncode == 0, course.nbgrader_failure(graded.stderr)
     scores: dict[str, dict[str, tuple[float, float]]] = {}
@@ -53,4 +66,5 @@ def course_copy(tmp_path: Path) -> Path:
     return scratch_course(tmp_path)
 
 
-__all__ = ["ROOT", "assignments", "grade_cohort", "scratch_course", "submissions"]
+__all__ = ["ROOT", "assignments", "grade_cohort", "gradebook_scores", "hand_in",
+           "scratch_course", "submissions"]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, grade_cohort
+from conftest import ROOT, grade_cohort, gradebook_scores, hand_in
 
 from mlinterview import course, stock, submissions
 from mlinterview.grading import evaluate, memo, runner, sandbox
@@ -35,10 +35,7 @@ def _points(root: Path) -> dict[str, float]:
 
 
 def _hand_in(root: Path, cohort: dict[str, nbformat.NotebookNode]) -> None:
-    for student, nb in cohort.items():
-        folder = root / "submitted" / student / AID
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, folder / f"{NB}.ipynb")
+    hand_in(root, AID, {student: {NB: nb} for student, nb in cohort.items()})
 
 
 def _generate(root: Path) -> None:
@@ -47,10 +44,7 @@ def _generate(root: Path) -> None:
 
 
 def _scores(root: Path) -> dict[str, dict[str, float]]:
-    scores: dict[str, dict[str, float]] = {}
-    for g in stock.read_grades(f"sqlite:///{root / 'gradebook.db'}", AID):
-        scores.setdefault(g.student, {})[g.grade_id] = g.score
-    return scores
+    return gradebook_scores(f"sqlite:///{root / 'gradebook.db'}", AID)
 
 
 def _tree_digest(folder: Path) -> str:

@@ -22,9 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import nbformat
 import pytest
-from conftest import ROOT, scratch_course
+from conftest import ROOT, gradebook_scores, hand_in, scratch_course
 
 from mlinterview import cli, course, stock, submissions
 from mlinterview.grading import runner
@@ -103,20 +102,6 @@ def postgres():
         server.stop()
 
 
-def _scores(db_url: str) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
-    for g in stock.read_grades(db_url, AID):
-        out.setdefault(g.student, {})[g.grade_id] = g.score
-    return out
-
-
-def _hand_in(root: Path, cohort: dict) -> None:
-    for student, nb in cohort.items():
-        folder = root / "submitted" / student / AID
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, folder / f"{NB}.ipynb")
-
-
 def _mlinterview(root: Path, *args: str) -> subprocess.CompletedProcess:
     course.tools_on_path()
     return subprocess.run([sys.executable, "-m", "mlinterview.cli", *args], cwd=root,
@@ -126,10 +111,10 @@ def _mlinterview(root: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.nbgrader
 def test_a_postgresql_gradebook_gets_what_stock_nbgrader_records_and_every_tool_reads_it(
         postgres, tmp_path):
-    fixtures = {fx.name: fx for fx in submissions.load_fixtures(ROOT, AID, NB)}
-    cohort = {"reference": submissions.fixture_submission(ROOT, AID, NB, None, "solution"),
-              "blank": submissions.fixture_submission(ROOT, AID, NB, None, "blank")}
-    cohort["partial"] = submissions.fixture_submission(ROOT, AID, NB, fixtures["partial"])
+    partial = next(fx for fx in submissions.load_fixtures(ROOT, AID, NB) if fx.name == "partial")
+    cohort = {"reference": {NB: submissions.fixture_submission(ROOT, AID, NB, None, "solution")},
+              "blank": {NB: submissions.fixture_submission(ROOT, AID, NB, None, "blank")},
+              "partial": {NB: submissions.fixture_submission(ROOT, AID, NB, partial)}}
 
     # ours: the course's config names the PostgreSQL gradebook, so no command needs --db
     ours_url = postgres.database("ours")
@@ -139,7 +124,7 @@ def test_a_postgresql_gradebook_gets_what_stock_nbgrader_records_and_every_tool_
         config.write(f"\nc.CourseDirectory.db_url = {ours_url!r}\n")
     generated = stock.nbgrader(ours, "generate_assignment", AID, "--force")
     assert generated.returncode == 0, generated.stderr[-2000:]
-    _hand_in(ours, cohort)
+    hand_in(ours, AID, cohort)
     graded = _mlinterview(ours, "grade", AID)
     assert graded.returncode == 0, graded.stderr[-3000:]
     assert "graded 3 submission(s)" in graded.stdout, graded.stdout
@@ -148,15 +133,15 @@ def test_a_postgresql_gradebook_gets_what_stock_nbgrader_records_and_every_tool_
     stock_url = postgres.database("stock")
     (tmp_path / "stock").mkdir()
     theirs = scratch_course(tmp_path / "stock")
-    for step in (("generate_assignment", AID, "--force"), ("autograde", AID, "--force")):
-        if step[0] == "autograde":
-            _hand_in(theirs, cohort)
-        done = stock.nbgrader(theirs, *step, "--db", stock_url)
-        assert done.returncode == 0, course.nbgrader_failure(done.stderr)
+    generated = stock.nbgrader(theirs, "generate_assignment", AID, "--force", "--db", stock_url)
+    assert generated.returncode == 0, generated.stderr[-2000:]
+    hand_in(theirs, AID, cohort)
+    done = stock.nbgrader(theirs, "autograde", AID, "--force", "--db", stock_url)
+    assert done.returncode == 0, course.nbgrader_failure(done.stderr)
 
-    expected = _scores(stock_url)
+    expected = gradebook_scores(stock_url, AID)
     assert sorted(expected) == sorted(cohort)
-    assert _scores(ours_url) == expected
+    assert gradebook_scores(ours_url, AID) == expected
     assert sum(expected["reference"].values()) > 0 == sum(expected["blank"].values())
     for root in (ours, theirs):  # nothing went to a SQLite file beside the course
         assert not (root / "gradebook.db").exists()
@@ -176,7 +161,7 @@ def test_a_postgresql_gradebook_gets_what_stock_nbgrader_records_and_every_tool_
     assert (ours / "feedback" / "partial" / AID / f"{NB}.html").is_file()
 
     # resume: unchanged submissions are skipped; given another gradebook (--db), one that
-    # has not got their scores, they are graded again into it, and skipped after that
+    # has not got their scores, they are graded again into it
     again = _mlinterview(ours, "grade", AID)
     assert "skipped 3 unchanged" in again.stdout, again.stdout
     fresh_url = postgres.database("fresh")
@@ -184,8 +169,8 @@ def test_a_postgresql_gradebook_gets_what_stock_nbgrader_records_and_every_tool_
     assert generated.returncode == 0, generated.stderr[-2000:]
     moved = _mlinterview(ours, "grade", AID, "--db", fresh_url)
     assert "graded 3 submission(s)" in moved.stdout, moved.stdout + moved.stderr[-2000:]
-    assert _scores(fresh_url) == expected
-    assert _scores(ours_url) == expected  # the first gradebook is as it was
+    assert gradebook_scores(fresh_url, AID) == expected
+    assert gradebook_scores(ours_url, AID) == expected  # the first gradebook is as it was
 
 
 def _error_of(argv: list[str], capsys) -> str:
