@@ -437,6 +437,54 @@ def test_a_destructive_query_never_reaches_the_shared_copy():
     assert sql.run(COUNTS, m06.tiny_shop()).iloc[0].tolist() == [5, 8, 19.5]
 
 
+def test_a_select_that_ran_cleanly_passes_its_connection_on_and_no_other_does():
+    """A SELECT-only query leaves its connection, set up for the shared copy, to the next
+    query on equal tables; not one it interrupted, nor one that called setseed() (the
+    one state a SELECT leaves on a connection: random()'s)."""
+    import duckdb
+
+    sql.run(COUNTS, m06.tiny_shop())
+    schema = sql._SHARED[sql._content_key(m06.tiny_shop())]
+    idle = list(sql._IDLE[schema])
+    assert len(idle) == 1
+    assert sql.run(COUNTS, m06.tiny_shop()).iloc[0].tolist() == [5, 8, 19.5]
+    assert sql._IDLE[schema] == idle  # the same connection, taken and given back
+    with pytest.raises(checks.TooSlow):
+        sql.run("SELECT SUM(a.range * b.range) AS s FROM range(10000000) AS a, "
+                "range(100000) AS b, customers", m06.tiny_shop(), budget_seconds=0.3)
+    assert sql._IDLE[schema] == []  # the interrupted one was closed
+    assert sql.run(COUNTS, m06.tiny_shop()).iloc[0].tolist() == [5, 8, 19.5]
+
+    fresh = duckdb.connect()
+    fresh.execute("SELECT setseed(0.5)")
+    seeded = [fresh.execute("SELECT random()").fetchone()[0] for _ in range(2)]
+    sql.run("SELECT setseed(0.5) AS s", m06.tiny_shop())
+    assert sql.run("SELECT random() AS r", m06.tiny_shop())["r"].iloc[0] not in seeded
+
+
+def test_the_shops_datasets_carry_their_content_key_worked_out_once(tmp_path, monkeypatch):
+    """m06.variations hands each shop to the checks with its content key (hashing a
+    shop for each query was a tenth of a grader's work), and the key is the tables' own:
+    the same as hashing them now, a fresh copy each call, and a new key when a
+    shipped file changes."""
+    first, again = m06.variations(seed=601), m06.variations(seed=601)
+    for (label, tables), (_, copy) in zip(first, again):
+        assert isinstance(tables, sql.Dataset), label
+        assert tables.content_key == sql._content_key(tables) == copy.content_key, label
+        assert tables["orders"] is not copy["orders"]
+    assert first[1][1].content_key != m06.variations(seed=602)[1][1].content_key
+
+    shutil.copytree(datasets.data_dir(), tmp_path / "data")
+    monkeypatch.setenv("MLINTERVIEW_DATA", str(tmp_path / "data"))
+    before = m06.variations(seed=601, n=0)[0][1]
+    products = tmp_path / "data" / m06.DATA_FOLDER / "products.csv"
+    lines = products.read_text().splitlines()
+    products.write_text("\n".join(lines[:-1]) + "\n")  # the last product gone
+    after = m06.variations(seed=601, n=0)[0][1]
+    assert len(after["products"]) == len(before["products"]) - 1
+    assert after.content_key == sql._content_key(after) != before.content_key
+
+
 def test_tables_that_do_not_pickle_get_a_private_copy_and_few_copies_are_kept():
     odd = {"t": pd.DataFrame({"a": [1, 2], "lock": [threading.Lock(), threading.Lock()]})}
     assert sql._content_key(odd) is None
