@@ -126,6 +126,35 @@ def test_resume_skips_finished_and_never_touches_submitted(course_copy):
     assert len(stock.read_grades(other, AID)) == len(rows)
 
 
+def test_a_regrade_starts_with_what_took_longest_last_time(course_copy):
+    """Graded again (--force here; a change to the course does the same), the submissions
+    start longest first by their markers' times: the slow one no longer starts last and
+    keeps the run waiting on it alone. With one worker, the order they are recorded in
+    is the order they started in."""
+    _generate(course_copy)
+    source = nbformat.read(ROOT / "source" / AID / f"{NB}.ipynb", 4)
+    first = next(iter(submissions.answer_sources(source)))
+    slow = submissions.Fixture("slow", Path(), "sleeps", {
+        first: "import time\ntime.sleep(1.5)\n" + submissions.answer_sources(source)[first]})
+    _hand_in(course_copy, {"a_quick": submissions.fixture_submission(ROOT, AID, NB, None, "solution"),
+                           "m_slow": submissions.fixture_submission(ROOT, AID, NB, slow, "solution"),
+                           "z_quick": submissions.fixture_submission(ROOT, AID, NB, None, "blank")})
+
+    def order() -> list[str]:
+        return sorted(["a_quick", "m_slow", "z_quick"],
+                      key=lambda s: _marker(course_copy, s, AID)["graded_at"])
+
+    runner.grade(course_copy, AID, workers=1)
+    assert order() == ["a_quick", "m_slow", "z_quick"]  # by name, the first time
+    assert _marker(course_copy, "m_slow", AID)["result"]["seconds"] >= 1.5
+    runner.grade(course_copy, AID, workers=1, force=True)
+    assert order()[0] == "m_slow"
+
+    jobs = [("a", None, ""), ("b", None, ""), ("c", None, ""), ("new", None, "")]
+    runner._longest_first(jobs, {"a": 1.0, "b": 9.0, "c": 3.0})
+    assert [j[0] for j in jobs] == ["b", "c", "new", "a"]  # never graded: as the median
+
+
 # A course's own late policy, as nbgrader lets a config define one: a point off per hour
 LATE_POLICY = """
 from nbgrader.plugins import LateSubmissionPlugin
