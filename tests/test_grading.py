@@ -224,14 +224,27 @@ def test_late_submissions_get_the_penalties_stock_autograde_gives(course_copy, c
         assert exported.returncode == 0, exported.stderr[-2000:]
         exports.append(sorted((root / "grades.csv").read_text().splitlines()))
     assert exports[0] == exports[1]
-    # an extension granted afterwards: the next run grades nothing again, and the penalty
-    # follows the gradebook (stock would need autograde --force for it)
-    with Gradebook(f"sqlite:///{course_copy / 'gradebook.db'}") as gb:
-        gb.grant_extension(AID, "two_hours_late", hours=3)
+    # an extension granted afterwards (`mlinterview extension`, formgrader has no page for
+    # it): the next run grades nothing again, and the penalty follows the gradebook (stock
+    # would need autograde --force for it); taken back, the penalty is back
+    from mlinterview import cli
+
+    def extension(*args: str) -> str:
+        capfd.readouterr()
+        assert cli.main(["--root", str(course_copy), "extension", AID, *args]) == 0
+        return capfd.readouterr().out
+
+    said = extension("two_hours_late", "--hours", "3")
+    assert "two_hours_late has until 2026-11-01 15:00 UTC" in said, said
     again = runner.grade(course_copy, AID, workers=1)
     assert again.graded == [] and sorted(again.skipped) == sorted(cohort)
     assert {s: _late_penalties(course_copy, s) for s in cohort} == {
         **ours, "two_hours_late": {NB: None}}
+    assert "no extension" in extension("two_hours_late", "--remove")
+    runner.grade(course_copy, AID, workers=1)
+    assert {s: _late_penalties(course_copy, s) for s in cohort} == ours
+    extension("two_hours_late", "--minutes", "180")
+    runner.grade(course_copy, AID, workers=1)
     # a new timestamp is a changed submission: graded again, its penalty from the new time
     (course_copy / "submitted" / "on_time" / AID / "timestamp.txt").write_text(
         "2026-11-01 13:30:00.000000 UTC")
@@ -257,6 +270,32 @@ def test_late_submissions_get_the_penalties_stock_autograde_gives(course_copy, c
             for r in rows}
     assert mine == theirs and mine["on_time"][0] == 1.5 and mine["days_late"][1] == 0, mine
     assert "less 1.5 for lateness" in (csv_path.parent / "index.html").read_text()
+
+
+def test_an_extension_for_no_one_the_gradebook_holds_is_a_clear_error(course_copy, capfd):
+    """A mistyped student or assignment: one line naming the nearest the gradebook holds,
+    exit 2, nothing written. A student not graded yet has no submission to extend."""
+    from mlinterview import cli
+
+    _generate(course_copy)
+    _hand_in(course_copy, {"ann": submissions.fixture_submission(ROOT, AID, NB, None, "blank")})
+    done = runner.grade(course_copy, AID, workers=1, check_solution=False)
+    assert done.graded == ["ann"], done.problems
+    _hand_in(course_copy, {"bob": submissions.fixture_submission(ROOT, AID, NB, None, "blank")})
+    db = f"sqlite:///{course_copy / 'gradebook.db'}"
+    before = stock.read_penalties(db, AID)
+    for args, words in [((AID, "anne", "--days", "2"), "did you mean ann?"),
+                        ((AID, "bob", "--days", "2"), "grade it first"),
+                        ((AID[:-2], "ann", "--days", "2"), f"did you mean {AID}?")]:
+        capfd.readouterr()
+        assert cli.main(["--root", str(course_copy), "extension", *args]) == 2
+        err = capfd.readouterr().err
+        assert words in err and "Traceback" not in err and len(err.splitlines()) == 1, err
+    with pytest.raises(SystemExit):  # how long, or --remove: one of them, never a guess
+        cli.main(["--root", str(course_copy), "extension", AID, "ann"])
+    assert stock.read_penalties(db, AID) == before
+    with stock.gradebook(db) as gb:
+        assert gb.find_submission(AID, "ann").extension is None
 
 
 def test_bad_input_is_reported_and_the_rest_graded(course_copy):

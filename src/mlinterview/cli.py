@@ -129,6 +129,18 @@ def main(argv: list[str] | None = None) -> int:
     _db_argument(p)
     p.set_defaults(func=_delegate("grading.cli", "grade_command"))
 
+    p = sub.add_parser("extension", help="give a student more time for an assignment (late "
+                       "penalties), or take it back: what formgrader has no page for")
+    p.add_argument("assignment")
+    p.add_argument("student")
+    when = p.add_mutually_exclusive_group(required=True)
+    for unit in ("minutes", "hours", "days", "weeks"):
+        when.add_argument(f"--{unit}", type=float, default=None,
+                          help=f"the extension, in {unit} (it replaces any earlier one)")
+    when.add_argument("--remove", action="store_true", help="take the extension back")
+    _db_argument(p)
+    p.set_defaults(func=_delegate("grading.cli", "extension_command"))
+
     p = sub.add_parser("report", help="cohort report (HTML with plots) and a CSV for an LMS")
     p.add_argument("assignment")
     _db_argument(p)

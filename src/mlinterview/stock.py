@@ -70,6 +70,46 @@ def gradebook(db_url: str, course_id: str = ""):
         yield gb
 
 
+def grant_extension(db_url: str, course_id: str, assignment: str, student: str,
+                    **duration: float) -> str:
+    """Give ``student`` more time for ``assignment`` (``duration``: minutes, hours, days or
+    weeks; none removes the extension), with nbgrader's own ``Gradebook.grant_extension``:
+    an extension replaces the last one, it does not add to it. Returns a line saying what
+    the student now has. The submission must be in the gradebook (nbgrader keeps
+    extensions on it): a student or assignment it does not hold is a :class:`CourseError`
+    naming the nearest it does."""
+    from nbgrader.api import MissingEntry
+
+    with gradebook(db_url, course_id) as gb:
+        try:
+            row = gb.find_assignment(assignment)
+        except MissingEntry:
+            known = sorted(a.name for a in gb.assignments)
+            raise CourseError(f"{assignment} is not in the gradebook: "
+                              f"{_closest(assignment, known) or ', '.join(known) or 'it has none'}"
+                              ) from None
+        handed_in = sorted(sub.student_id for sub in row.submissions)
+        if student not in handed_in:
+            raise CourseError(f"no submission of {assignment} by {student!r} in the gradebook: "
+                              f"{_closest(student, handed_in) or 'grade it first'}")
+        gb.grant_extension(assignment, student, **duration)
+        submission = gb.find_submission(assignment, student)
+        if submission.extension is None:
+            return f"{student} has no extension for {assignment} now"
+        if row.duedate is None:
+            return (f"{student} has an extension of {submission.extension} for {assignment}, "
+                    f"which has no due date yet: no one is late")
+        return (f"{student} has until {submission.duedate:%Y-%m-%d %H:%M} UTC for {assignment} "
+                f"(due {row.duedate:%Y-%m-%d %H:%M} UTC, extension {submission.extension})")
+
+
+def _closest(name: str, names: list[str]) -> str | None:
+    import difflib
+
+    near = difflib.get_close_matches(name, names, n=3)
+    return f"did you mean {' or '.join(near)}?" if near else None
+
+
 def read_grades(db_url: str, assignment: str) -> list[Grade]:
     """Every autograded cell score of every submission of ``assignment``."""
     from nbgrader.api import MissingEntry

@@ -38,3 +38,18 @@ def report_command(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"wrote {path.relative_to(root)}")
     return 0
+
+
+def extension_command(args: argparse.Namespace) -> int:
+    from .. import stock
+    from . import runner
+
+    root = course.find_root(args.root)
+    settings, course_id = runner.settings_for(root, db_url=args.db)
+    duration = {unit: getattr(args, unit) for unit in ("minutes", "hours", "days", "weeks")
+                if getattr(args, unit)}
+    print(stock.grant_extension(settings.db_url, course_id, args.assignment, args.student,
+                                **duration))
+    print(f"the next `mlinterview grade {args.assignment}` takes the late penalty off or "
+          f"puts it back (it grades no one again for it)")
+    return 0
