@@ -86,8 +86,8 @@ def _base():
 
 
 class Database:
-    """A copy of ``tables`` for one query, on a connection of its own (its settings die
-    with it).
+    """A copy of ``tables`` for one query, on a connection no other query is using (its
+    settings die with it, or nothing a SELECT may do has touched them: see ``close``).
 
     A query that may write (``read_only`` false) gets a DuckDB instance of its own,
     closed afterwards: nothing it creates, drops or changes, in any schema, reaches
