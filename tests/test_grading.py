@@ -245,6 +245,7 @@ def test_late_submissions_get_the_penalties_stock_autograde_gives(course_copy, c
     assert {s: _late_penalties(course_copy, s) for s in cohort} == ours
     extension("two_hours_late", "--minutes", "180")
     runner.grade(course_copy, AID, workers=1)
+    assert _late_penalties(course_copy, "two_hours_late") == {NB: None}
     # a new timestamp is a changed submission: graded again, its penalty from the new time
     (course_copy / "submitted" / "on_time" / AID / "timestamp.txt").write_text(
         "2026-11-01 13:30:00.000000 UTC")
@@ -291,8 +292,10 @@ def test_an_extension_for_no_one_the_gradebook_holds_is_a_clear_error(course_cop
         assert cli.main(["--root", str(course_copy), "extension", *args]) == 2
         err = capfd.readouterr().err
         assert words in err and "Traceback" not in err and len(err.splitlines()) == 1, err
-    with pytest.raises(SystemExit):  # how long, or --remove: one of them, never a guess
-        cli.main(["--root", str(course_copy), "extension", AID, "ann"])
+    # how long (more than nothing), or --remove: one of them, never a guess
+    for when in ([], ["--days", "0"], ["--hours", "-3"], ["--days", "inf"], ["--days", "2", "--remove"]):
+        with pytest.raises(SystemExit):
+            cli.main(["--root", str(course_copy), "extension", AID, "ann", *when])
     assert stock.read_penalties(db, AID) == before
     with stock.gradebook(db) as gb:
         assert gb.find_submission(AID, "ann").extension is None

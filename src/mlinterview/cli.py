@@ -65,6 +65,15 @@ def _delegate(module: str, function: str):
     return run
 
 
+def _more_than_zero(text: str) -> float:
+    value = float(text)
+    # 0 would silently take the extension back, a negative one shorten the student's time
+    if not 0 < value < 1e6:
+        raise argparse.ArgumentTypeError(f"{text} is not a length of time more than 0 (to take "
+                                         f"an extension back: --remove)")
+    return value
+
+
 def _db_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default=None, metavar="URL",
                    help="the gradebook, as nbgrader's own --db takes it (e.g. "
@@ -135,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("student")
     when = p.add_mutually_exclusive_group(required=True)
     for unit in ("minutes", "hours", "days", "weeks"):
-        when.add_argument(f"--{unit}", type=float, default=None,
+        when.add_argument(f"--{unit}", type=_more_than_zero, default=None,
                           help=f"the extension, in {unit} (it replaces any earlier one)")
     when.add_argument("--remove", action="store_true", help="take the extension back")
     _db_argument(p)

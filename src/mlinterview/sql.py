@@ -96,12 +96,9 @@ class Database:
     queries on equal tables."""
 
     def __init__(self, tables: Tables, read_only: bool = False):
-        key = None  # a query that may write gets its own instance
-        if read_only:  # a Dataset brings the key of its tables, worked out once
-            key = tables.content_key if isinstance(tables, Dataset) else _content_key(tables)
+        key = _key_of(tables) if read_only else None  # one that may write: its own instance
         self.private = key is None
         self.instance = _instance() if self.private else None
-        self.con = None
         if key is not None and key in _SHARED:
             _SHARED.move_to_end(key)
             self.schema = _SHARED[key]
@@ -109,6 +106,7 @@ class Database:
             if idle:  # a connection a finished query on these tables left, set up for them
                 self.con = idle.pop()
                 return
+            self.con = _base().cursor()
         else:
             self.con = self.instance.cursor() if self.private else _base().cursor()
             self.schema = f"mlinterview_run_{next(_RUNS)}"
@@ -127,8 +125,6 @@ class Database:
                 _SHARED[key] = self.schema
                 while len(_SHARED) > _MAX_SHARED:
                     _drop(_SHARED.popitem(last=False)[1])
-        if self.con is None:
-            self.con = _base().cursor()
         self.con.execute(f'SET search_path = "{self.schema}"')
 
     def execute(self, query: str):
@@ -198,6 +194,11 @@ class Dataset(dict):
     def of(cls, tables: Tables) -> Dataset:
         """``tables`` with their key, worked out now."""
         return cls(tables, _content_key(tables))
+
+
+def _key_of(tables: Tables) -> tuple | None:
+    """The content key of ``tables``: a Dataset's own, worked out once, else worked out now."""
+    return tables.content_key if isinstance(tables, Dataset) else _content_key(tables)
 
 
 def connect(tables: Tables, read_only: bool = False) -> Database:
@@ -429,7 +430,7 @@ def expect_query(name: str, datasets: Iterable[Any], reference: Callable[[Tables
         raise ValueError("expect_query() needs at least one dataset")  # an author's error
     passed = []
     for label, tables in labelled:
-        key = tables.content_key if isinstance(tables, Dataset) else _content_key(tables)
+        key = _key_of(tables)
         expected = reference(Dataset({k: v.copy() for k, v in tables.items()}, key))
         try:
             check_query(query, Dataset(tables, key), expected, what=f"{name} on {label}",
