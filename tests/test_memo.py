@@ -201,3 +201,79 @@ def test_a_dataset_is_keyed_by_its_content_key_and_tables_without_one_by_their_b
     unkeyed = sql.Dataset({"orders": orders.copy()}, None)
     assert memo._key(rows_reference, (unkeyed,), {}) != memo._key(rows_reference, (first,), {})
     assert func(unkeyed)["n"].item() == 3 and len(calls) == 3
+
+
+def test_a_reference_that_only_reads_files_is_keyed_by_their_bytes_not_their_names(tmp_path):
+    """m05's readers get a fresh temporary copy of the same CSV for each student. Declared
+    readers (``MEMOISE_READS``) are keyed by each file's bytes and suffix: the same bytes
+    under another name are read once; other bytes, or the same name rewritten, again. A
+    FIFO, a folder or a missing file in a file's place is never read by the memo (nor
+    hangs it): the reference runs each time, as does one whose file changed as it ran."""
+    import threading
+
+    reads = []
+
+    def table_reference(path):
+        reads.append(Path(path).name)
+        return pd.read_csv(path)
+
+    func = memo.memoised(table_reference, {}, reads_files=True)
+    a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    a.write_text("x\n1\n2\n")
+    b.write_text("x\n1\n2\n")
+    c.write_text("x\n1\n3\n")
+    assert [func(p)["x"].tolist() for p in (a, b, str(b), c)] == [[1, 2], [1, 2], [1, 2], [1, 3]]
+    assert reads == ["a.csv", "c.csv"]
+    a.write_text("x\n5\n")  # the same name, other bytes
+    assert func(a)["x"].tolist() == [5] and reads == ["a.csv", "c.csv", "a.csv"]
+    gz = tmp_path / "b.csv.gz"  # the same bytes, a suffix read_csv reads otherwise
+    gz.write_bytes(b.read_bytes())
+    assert memo._key(table_reference, (gz,), {}, True) != memo._key(table_reference, (b,), {}, True)
+    # undeclared, a path is never cached (see the first test)
+    assert memo._key(table_reference, (b,), {}) is None
+
+    calls = []
+    probe = memo.memoised(lambda path: calls.append(path) or len(calls), {}, reads_files=True)
+    fifo = tmp_path / "in.csv"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.extend([probe(fifo), probe(fifo)]), daemon=True)
+    reader.start()
+    reader.join(20)
+    assert not reader.is_alive(), "the memo opened a FIFO and waited for a writer"
+    assert got == [1, 2]
+    assert [probe(tmp_path), probe(tmp_path), probe(tmp_path / "gone.csv"),
+            probe(tmp_path / "gone.csv")] == [3, 4, 5, 6]
+
+    def appending_reference(path):
+        calls.append(path)
+        Path(path).write_text(Path(path).read_text() + "9\n")
+        return len(calls)
+
+    grows = memo.memoised(appending_reference, {}, reads_files=True)
+    d = tmp_path / "d.csv"
+    first = [grows(d.write_text("x\n") and d) for _ in range(2)]
+    assert first == [7, 8], "a result read from a file that changed as it ran was kept"
+
+
+def test_m05s_file_readers_are_memoised_once_installed(tmp_path, monkeypatch):
+    """Installed, m05's readers read a second copy of a CSV from the memo, as equal frames."""
+    from mlinterview.exercises import m05
+
+    memo.install()
+    assert all(getattr(getattr(m05, n), "__mlinterview_memoised__", False) for n in m05.MEMOISE_READS)
+    text = m05.make_raw_customers(seed=4242, n_rows=30)  # bytes no other test reads
+    copies = []
+    for k in range(3):
+        (tmp_path / str(k)).mkdir()
+        copies.append(tmp_path / str(k) / "customers_raw.csv")
+        copies[-1].write_text(text, encoding="utf-8")
+    reads, read_raw = [], m05._read_raw
+    monkeypatch.setattr(m05, "_read_raw", lambda p: reads.append(p) or read_raw(p))
+    frames = [m05.load_reference(p) for p in copies]
+    assert len(reads) == 1
+    for frame in frames[1:]:
+        pd.testing.assert_frame_equal(frame, frames[0])
+    cleaned = [m05.clean_frame_reference(p) for p in copies]
+    pd.testing.assert_frame_equal(cleaned[0], cleaned[2])
+    assert len(reads) == 1
