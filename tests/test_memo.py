@@ -277,3 +277,51 @@ def test_m05s_file_readers_are_memoised_once_installed(tmp_path, monkeypatch):
     cleaned = [m05.clean_frame_reference(p) for p in copies]
     pd.testing.assert_frame_equal(cleaned[0], cleaned[2])
     assert len(reads) == 1
+
+
+def _same(a, b, where: str = "result") -> None:
+    """Equal values, frames and arrays compared as pandas and NumPy compare them."""
+    import dataclasses
+
+    import numpy as np
+
+    assert type(a) is type(b), where
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, obj=where)
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b, obj=where)
+    elif isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b, err_msg=where)
+    elif dataclasses.is_dataclass(a):
+        for f in dataclasses.fields(a):
+            _same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for k, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{where}[{k}]")
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _same(a[k], b[k], f"{where}[{k!r}]")
+    else:
+        assert a == b, where
+
+
+@pytest.mark.parametrize("module_name", ["m05", "m06"])
+def test_the_generators_a_module_memoises_are_pure(module_name, tmp_path, monkeypatch):
+    """A grading run makes what ``MEMOISE`` names once and hands every student a copy, where
+    stock nbgrader makes it again in each kernel: so each must give the same value for the
+    same seed, and write no file (not in the temporary folder, not where it runs)."""
+    import importlib
+    import tempfile
+
+    module = importlib.import_module(f"mlinterview.exercises.{module_name}")
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.chdir(tmp_path / "cwd")
+    for name in module.MEMOISE:
+        func = getattr(module, name)
+        func = getattr(func, "__wrapped__", func)  # the function itself, if installed already
+        _same(func(5), func(5), f"{name}(5)")
+    assert not any((tmp_path / "tmp").iterdir()) and not any((tmp_path / "cwd").iterdir())

@@ -33,6 +33,12 @@ from ..checks import Case, CheckFailed, array_close, frame_equal, show
 # files' bytes, not their names: a grading run computes each once per file content
 # (see grading/memo.py), not once per student's fresh temporary copy
 MEMOISE_READS = ("load_reference", "clean_frame_reference", "read_clean_reference")
+# the seeded case generators that write no file, made once per grading run, not once per
+# student (17% of a grading worker's CPU on m05); the shipped file some read is the
+# same for the whole run
+MEMOISE = ("frame_cases", "deduplicate_cases", "money_cases", "date_cases", "clean_split_case",
+           "impute_cases", "one_hot_cases", "augment_cases", "standardize_cases", "leak_cases",
+           "pca_cases", "preprocessor_cases")
 SHIPPED_NAME = "m05_customers/customers_raw.csv"
 SHIPPED_SEED = 2026
 SHIPPED_ROWS = 3000
