@@ -257,6 +257,31 @@ def test_clean_round_trip_and_its_check(tmp_path):
         m05.clean_reference(tmp_path / "raw.csv", tmp_path / "clean.csv")
 
 
+def test_a_raw_file_is_cleaned_once_per_version_and_the_kernels_start_with_the_shipped_one(
+        tmp_path, monkeypatch):
+    """The lesson, ``clean_split_case`` and the tests clean the shipped file again and again
+    (0.1 s each): a file is cleaned once per version, each caller getting its own frame, and
+    ``warm_kernel`` (run by the grader's kernel factory) cleans the shipped one first."""
+    cleanings = []
+    clean = m05._clean_frame
+    monkeypatch.setattr(m05, "_clean_frame", lambda path: cleanings.append(path) or clean(path))
+    raw = tmp_path / "raw.csv"
+    raw.write_text(m05.make_raw_customers(seed=77, n_rows=40), encoding="utf-8")
+    first = m05.clean_frame_reference(raw)
+    first.loc[0, "city"] = "changed by a caller"
+    again = m05.clean_frame_reference(str(raw))
+    assert len(cleanings) == 1 and again.loc[0, "city"] != "changed by a caller"
+    pd.testing.assert_frame_equal(again, clean(raw))
+    raw.write_text(m05.make_raw_customers(seed=78, n_rows=41), encoding="utf-8")
+    assert len(m05.clean_frame_reference(raw)) != len(again) and len(cleanings) == 2
+
+    m05.warm_kernel()
+    warmed = len(cleanings)
+    m05.clean_split_case(seed=0)
+    m05.clean_frame_reference(m05.shipped_path())
+    assert len(cleanings) == warmed, "the shipped file was cleaned again after warm_kernel"
+
+
 def test_hidden_declarations_pass_the_references():
     """Each hidden declaration accepts its own reference (so a failure is the learner's)."""
     declarations = [
