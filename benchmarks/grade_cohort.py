@@ -13,7 +13,11 @@ included; and of the worker's, the students' SQL queries, which run there) and
 a bound: the students' code's CPU spread over the cores, the least time any
 grader running this cohort's code in these kernels could take.
 
-    python benchmarks/grade_cohort.py [--students 40] [--assignment m00_interview_method]
+This machine's speed drifts within minutes (the same loop takes 1.4 s, then 2.4 s),
+and stock's run is several minutes long: ``--runs N`` alternates the two graders N
+times, each on a fresh copy of the course, and reports the median of the N speed-ups.
+
+    python benchmarks/grade_cohort.py [--students 40] [--assignment m00_interview_method] [--runs 3]
 """
 
 from __future__ import annotations
@@ -101,6 +105,10 @@ def where_it_went(root: Path, aid: str, wall: float, workers: int, said: str = "
 
 
 def main() -> int:
+    import contextlib
+    import io
+    import statistics
+
     from mlinterview import course, stock
     from mlinterview.grading import runner
 
@@ -109,20 +117,22 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--assignment", default="m00_interview_method")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--runs", type=int, default=1,
+                        help="alternate the two graders this many times; the median speed-up")
     args = parser.parse_args()
     aid = args.assignment
     base = Path(tempfile.mkdtemp(prefix="grade-bench-"))
     try:
         people = cohort(aid, args.students)
-        roots = {}
+        templates = {}
         for label in ("stock", "mlinterview"):
-            roots[label] = scratch(base / label)
-            gen = stock.nbgrader(roots[label], "generate_assignment", aid, "--force")
+            templates[label] = scratch(base / label)
+            gen = stock.nbgrader(templates[label], "generate_assignment", aid, "--force")
             if gen.returncode:
                 print(gen.stderr[-2000:], file=sys.stderr)
                 return 1
             for student, notebooks in people.items():
-                folder = roots[label] / "submitted" / student / aid
+                folder = templates[label] / "submitted" / student / aid
                 folder.mkdir(parents=True)
                 for nb_name, nb in notebooks.items():
                     nbformat.write(nb, folder / f"{nb_name}.ipynb")
@@ -131,37 +141,62 @@ def main() -> int:
         # starts Python and imports its libraries within the time measured
         command = ["mlinterview", "grade", aid] + (["--workers", str(args.workers)]
                                                    if args.workers else [])
-        start = time.perf_counter()
-        done = subprocess.run(command, cwd=roots["mlinterview"], capture_output=True, text=True)
-        ours = time.perf_counter() - start
-        if done.returncode:
-            print(done.stderr[-2000:], file=sys.stderr)
-        for line in done.stderr.splitlines():
-            if line.startswith("WARNING"):
-                print(line)
-        print(f"mlinterview grade:      {ours:7.1f} s")
-        students_cpu = where_it_went(roots["mlinterview"], aid, ours,
-                                     args.workers or runner.default_workers(), done.stdout)
-        start = time.perf_counter()
-        done = stock.nbgrader(roots["stock"], "autograde", aid, "--force")
-        theirs = time.perf_counter() - start
-        print(f"nbgrader autograde:     {theirs:7.1f} s")
-        if done.returncode:
-            print(done.stderr[-2000:], file=sys.stderr)
         read = lambda r: {(g.student, g.notebook, g.grade_id): g.score  # noqa: E731
                           for g in stock.read_grades(f"sqlite:///{r / 'gradebook.db'}", aid)}
-        a, b = read(roots["mlinterview"]), read(roots["stock"])
-        differ = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-        print(f"speed-up: {theirs / ours:.1f}x; cells compared: {len(a)}; differing: {len(differ)}")
-        if students_cpu:
+        times: dict[str, list[float]] = {"mlinterview": [], "stock": []}
+        students_cpu, differ, compared = [], {}, 0
+        for k in range(max(1, args.runs)):
+            roots = {label: base / f"{label}-run{k}" for label in templates}
+            for label, root in roots.items():
+                shutil.copytree(templates[label], root)
+            start = time.perf_counter()
+            done = subprocess.run(command, cwd=roots["mlinterview"], capture_output=True, text=True)
+            ours = time.perf_counter() - start
+            if done.returncode:
+                print(done.stderr[-2000:], file=sys.stderr)
+            if k == 0:
+                for line in done.stderr.splitlines():
+                    if line.startswith("WARNING"):
+                        print(line)
+                print(f"mlinterview grade:      {ours:7.1f} s")
+            with contextlib.redirect_stdout(sys.stdout if k == 0 else io.StringIO()):
+                students_cpu.append(where_it_went(roots["mlinterview"], aid, ours,
+                                                  args.workers or runner.default_workers(),
+                                                  done.stdout))
+            start = time.perf_counter()
+            done = stock.nbgrader(roots["stock"], "autograde", aid, "--force")
+            theirs = time.perf_counter() - start
+            if k == 0:
+                print(f"nbgrader autograde:     {theirs:7.1f} s")
+            if done.returncode:
+                print(done.stderr[-2000:], file=sys.stderr)
+            a, b = read(roots["mlinterview"]), read(roots["stock"])
+            differ |= {(k, key): (a.get(key), b.get(key)) for key in set(a) | set(b)
+                       if a.get(key) != b.get(key)}
+            compared += len(a)
+            times["mlinterview"].append(ours)
+            times["stock"].append(theirs)
+            if args.runs > 1:
+                print(f"run {k + 1} of {args.runs}: mlinterview grade {ours:.1f} s, "
+                      f"nbgrader autograde {theirs:.1f} s: {theirs / ours:.1f}x")
+            for root in roots.values():
+                shutil.rmtree(root, ignore_errors=True)
+        ratios = [t / o for o, t in zip(times["mlinterview"], times["stock"])]
+        what = "speed-up" if len(ratios) == 1 else f"speed-up, median of {len(ratios)} runs"
+        over = f" over the {len(ratios)} runs" if len(ratios) > 1 else ""
+        print(f"{what}: {statistics.median(ratios):.1f}x; cells compared{over}: {compared}; "
+              f"differing: {len(differ)}")
+        cpu = statistics.median(students_cpu)
+        if cpu:
             # the learner's code runs under any grader: here, at least its CPU over the cores
-            floor = students_cpu / runner.cores()
+            floor = cpu / runner.cores()
+            theirs = statistics.median(times["stock"])
             print(f"bound: the students' code (their kernels, and their SQL run by the workers) "
-                  f"used {students_cpu:.1f} CPU-s; on {runner.cores()} core(s), a grader that "
+                  f"used {cpu:.1f} CPU-s; on {runner.cores()} core(s), a grader that "
                   f"spent nothing else would take {floor:.1f} s, {theirs / floor:.1f}x faster "
-                  f"than stock")
-        for key in differ[:20]:
-            print(f"  {key}: mlinterview {a.get(key)} stock {b.get(key)}")
+                  f"than stock" + (" (medians)" if len(ratios) > 1 else ""))
+        for (run, key), (ours_score, stock_score) in sorted(differ.items())[:20]:
+            print(f"  run {run + 1}, {key}: mlinterview {ours_score} stock {stock_score}")
         return 1 if differ else 0
     finally:
         shutil.rmtree(base, ignore_errors=True)
