@@ -307,7 +307,17 @@ def _same(a, b, where: str = "result") -> None:
         assert a == b, where
 
 
-@pytest.mark.parametrize("module_name", ["m05", "m06"])
+def _memoising_modules() -> list[str]:
+    import importlib
+    import pkgutil
+
+    import mlinterview.exercises as exercises
+
+    return [info.name for info in pkgutil.iter_modules(exercises.__path__)
+            if getattr(importlib.import_module(f"mlinterview.exercises.{info.name}"), "MEMOISE", ())]
+
+
+@pytest.mark.parametrize("module_name", _memoising_modules())
 def test_the_generators_a_module_memoises_are_pure(module_name, tmp_path, monkeypatch):
     """A grading run makes what ``MEMOISE`` names once and hands every student a copy, where
     stock nbgrader makes it again in each kernel: so each must give the same value for the
