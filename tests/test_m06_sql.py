@@ -250,6 +250,69 @@ def test_under_the_cohort_grader_a_query_stops_at_the_test_cells_time_limit(monk
     assert sql.run("SELECT 1 AS a", {})["a"].tolist() == [1]
 
 
+RUNAWAY = "SELECT SUM(a.range * b.range) FROM range(10000000) AS a, range(100000) AS b"
+
+
+def test_queries_share_one_watchdog_that_still_stops_each_runaway_in_time(monkeypatch):
+    """One thread per process times every query (a thread started and joined per query
+    cost more than the course's small queries); a query that may run for less time than
+    the watchdog is sleeping wakes it: a short budget beside a long one still stops on time."""
+    sql.run("SELECT 1 AS a", {}, budget_seconds=5)  # this process's watchdog exists
+    started = []
+    real_start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start",
+                        lambda self: (started.append(self.name), real_start(self))[1])
+    for n in range(30):
+        assert sql.run(f"SELECT {n} AS a", {}, budget_seconds=5)["a"].tolist() == [n]
+    assert started == []
+
+    long_one = []
+
+    def slow() -> None:
+        with pytest.raises(checks.TooSlow):
+            sql.run(RUNAWAY, {}, budget_seconds=8)
+        long_one.append("stopped")
+
+    beside = threading.Thread(target=slow)
+    real_start(beside)
+    time.sleep(0.3)  # the watchdog now sleeps until the 8 s budget runs out
+    begun = time.monotonic()
+    with pytest.raises(checks.TooSlow, match="longer than 0.3 s"):
+        sql.run(RUNAWAY, {}, budget_seconds=0.3)
+    assert time.monotonic() - begun < 4  # not held until the other query's 8 s
+    beside.join(30)
+    assert long_one == ["stopped"]
+
+
+def test_a_forked_grader_gets_a_watchdog_of_its_own():
+    """Grading workers fork from a process that may have run queries: the watchdog thread
+    does not survive the fork, so the child must start its own or its runaways run on."""
+    import os
+    import signal
+
+    sql.run("SELECT 1 AS a", {}, budget_seconds=5)
+    pid = os.fork()
+    if pid == 0:  # the child: 0 if its runaway is stopped, 1 if it ends some other way
+        code = 1
+        try:
+            sql.run(RUNAWAY, {}, budget_seconds=0.3)
+        except checks.TooSlow:
+            code = 0
+        except BaseException:  # noqa: BLE001, S110 - anything else is a failure, reported as 1
+            pass
+        os._exit(code)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked process's runaway query was never interrupted")
+
+
 # --------------------------------------------------------------------------- sql: comparing results
 
 
