@@ -284,6 +284,39 @@ def test_queries_share_one_watchdog_that_still_stops_each_runaway_in_time(monkey
     assert long_one == ["stopped"]
 
 
+def test_an_interrupt_that_fails_does_not_end_the_watchdog(monkeypatch):
+    """Every query of a process relies on its one watchdog: a connection whose interrupt
+    raises must not take the thread down with it, or the next runaway would run on."""
+    real = sql.Database.interrupt
+
+    def flaky(self):
+        real(self)
+        raise RuntimeError("a connection that fails while interrupted")
+
+    monkeypatch.setattr(sql.Database, "interrupt", flaky)
+    with pytest.raises(checks.TooSlow):
+        sql.run(RUNAWAY, {}, budget_seconds=0.3)
+    monkeypatch.setattr(sql.Database, "interrupt", real)
+    outcome, opened = [], []
+    connect = sql.connect
+    monkeypatch.setattr(sql, "connect", lambda *a, **k: (opened.append(connect(*a, **k)), opened[-1])[1])
+
+    def second() -> None:
+        with pytest.raises(checks.TooSlow):
+            sql.run(RUNAWAY, {}, budget_seconds=0.3)
+        outcome.append("stopped")
+
+    beside = threading.Thread(target=second, daemon=True)
+    beside.start()
+    beside.join(15)
+    ran_on = beside.is_alive()
+    if ran_on:  # the watchdog is gone: stop the query from here, then fail
+        opened[0].interrupt()
+        beside.join(15)
+    assert not ran_on, "the watchdog died with the failed interrupt"
+    assert outcome == ["stopped"]
+
+
 def test_a_forked_grader_gets_a_watchdog_of_its_own():
     """Grading workers fork from a process that may have run queries: the watchdog thread
     does not survive the fork, so the child must start its own or its runaways run on."""

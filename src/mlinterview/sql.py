@@ -365,7 +365,9 @@ class _Watchdog:
         self._cond = threading.Condition()
         self._watches: set[_Watch] = set()
         self._until: float | None = None  # when the thread wakes next; None: not until told
-        threading.Thread(target=self._run, name="mlinterview-sql-watchdog", daemon=True).start()
+        self.thread = threading.Thread(target=self._run, name="mlinterview-sql-watchdog",
+                                       daemon=True)
+        self.thread.start()
 
     def add(self, watch: _Watch) -> None:
         with self._cond:
@@ -386,7 +388,9 @@ class _Watchdog:
                     if left <= 0:
                         watch.expired = clock
                         self._watches.discard(watch)
-                        watch.con.interrupt()
+                        # one connection's failure must not end the thread every query relies on
+                        with contextlib.suppress(Exception):
+                            watch.con.interrupt()
                     elif soonest is None or left < soonest:
                         soonest = left
                 self._until = None if soonest is None else time.monotonic() + soonest
@@ -397,8 +401,9 @@ _WATCHDOG: list[_Watchdog] = []  # this process's; a forked child starts its own
 
 
 def _watchdog() -> _Watchdog:
-    if not _WATCHDOG:
-        _WATCHDOG.append(_Watchdog())
+    """This process's watchdog; a new one if there is none, or if its thread died."""
+    if not _WATCHDOG or not _WATCHDOG[0].thread.is_alive():
+        _WATCHDOG[:] = [_Watchdog()]
     return _WATCHDOG[0]
 
 
