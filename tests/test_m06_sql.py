@@ -317,6 +317,21 @@ def test_an_interrupt_that_fails_does_not_end_the_watchdog(monkeypatch):
     assert outcome == ["stopped"]
 
 
+def test_the_watchdog_can_be_ended_before_a_fork_and_the_next_query_starts_another():
+    """The kernel factory queries DuckDB while it warms up, then forks every kernel: it
+    must hold no thread but its own by then (see test_grading's factory test)."""
+    def watchdogs() -> list:
+        return [t for t in threading.enumerate() if t.name == "mlinterview-sql-watchdog"]
+
+    sql.run("SELECT 1 AS a", {}, budget_seconds=5)
+    assert watchdogs()
+    sql.stop_watchdog()
+    assert watchdogs() == []
+    with pytest.raises(checks.TooSlow):
+        sql.run(RUNAWAY, {}, budget_seconds=0.3)
+    assert len(watchdogs()) == 1
+
+
 def test_a_forked_grader_gets_a_watchdog_of_its_own():
     """Grading workers fork from a process that may have run queries: the watchdog thread
     does not survive the fork, so the child must start its own or its runaways run on."""

@@ -365,6 +365,7 @@ class _Watchdog:
         self._cond = threading.Condition()
         self._watches: set[_Watch] = set()
         self._until: float | None = None  # when the thread wakes next; None: not until told
+        self._stopping = False
         self.thread = threading.Thread(target=self._run, name="mlinterview-sql-watchdog",
                                        daemon=True)
         self.thread.start()
@@ -379,9 +380,16 @@ class _Watchdog:
         with self._cond:
             self._watches.discard(watch)
 
+    def stop(self) -> None:
+        """End the thread (once no query is running), and wait for it to end."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        self.thread.join()
+
     def _run(self) -> None:
         with self._cond:
-            while True:
+            while not self._stopping:
                 soonest = None
                 for watch in list(self._watches):
                     left, clock = watch.left()
@@ -405,6 +413,14 @@ def _watchdog() -> _Watchdog:
     if not _WATCHDOG or not _WATCHDOG[0].thread.is_alive():
         _WATCHDOG[:] = [_Watchdog()]
     return _WATCHDOG[0]
+
+
+def stop_watchdog() -> None:
+    """End this process's watchdog thread, before a fork that needs no thread but its own
+    (the kernel factory warms DuckDB up with a query, then forks every kernel); the next
+    query starts a new one."""
+    if _WATCHDOG:
+        _WATCHDOG.pop().stop()
 
 
 if hasattr(os, "register_at_fork"):  # the thread does not survive a fork; its lock may be held

@@ -183,7 +183,8 @@ def _warm_libraries() -> None:  # pragma: no cover - runs in the factory's own p
     """What every kernel would otherwise do first, once, here: DuckDB's first query on
     pandas tables (its one-off setup), and each exercise module's ``warm_kernel()``
     (reading the shipped data files its lessons load). Every DuckDB database is closed
-    afterwards: an open one keeps threads, and the factory forks. Only what this
+    afterwards, and the thread that timed the queries ended: an open database keeps
+    threads, and the factory forks. Only what this
     assignment's kernels import (``runner.kernel_modules``) is warmed."""
     if "mlinterview.sql" not in sys.modules:  # this assignment's kernels do not query
         _warm_exercises()
@@ -208,6 +209,7 @@ def _warm_libraries() -> None:  # pragma: no cover - runs in the factory's own p
             default = duckdb.default_connection
             (default() if callable(default) else default).close()
     _warm_exercises()
+    sys.modules["mlinterview.sql"].stop_watchdog()  # the thread that timed the queries
 
 
 def _warm_exercises() -> None:  # pragma: no cover - runs in the factory's own process
