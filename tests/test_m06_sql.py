@@ -225,10 +225,12 @@ def test_queries_that_return_no_rows_are_refused(query, words):
     assert words in _failure(query)
 
 
+RUNAWAY = "SELECT SUM(a.range * b.range) FROM range(10000000) AS a, range(100000) AS b"
+
+
 def test_a_runaway_query_is_interrupted():
     with pytest.raises(checks.TooSlow):
-        sql.run("SELECT SUM(a.range * b.range) FROM range(10000000) AS a, range(100000) AS b",
-                {}, budget_seconds=0.5)
+        sql.run(RUNAWAY, {}, budget_seconds=0.5)
 
 
 def test_under_the_cohort_grader_a_query_stops_at_the_test_cells_time_limit(monkeypatch):
@@ -236,13 +238,12 @@ def test_under_the_cohort_grader_a_query_stops_at_the_test_cells_time_limit(monk
     bounds them all, as the kernel's interrupt would under stock nbgrader."""
     import time
 
-    runaway = "SELECT SUM(a.range * b.range) FROM range(10000000) AS a, range(100000) AS b"
     # the grader's cell limit, here without forgiving CPU waits (limit=): wall time exactly
     monkeypatch.setattr(checks, "_cell_deadline",
                         checks.WaitForgivingDeadline(0.5, limit=time.monotonic() + 0.5))
     start = time.monotonic()
     with pytest.raises(checks.TooSlow, match="test cell's time limit"):
-        sql.run(runaway, {}, budget_seconds=20)
+        sql.run(RUNAWAY, {}, budget_seconds=20)
     assert time.monotonic() - start < 10  # not the query's own 20 s
     with pytest.raises(checks.TooSlow, match="reached before it ran"):
         sql.run("SELECT 1 AS a", {})
@@ -250,18 +251,20 @@ def test_under_the_cohort_grader_a_query_stops_at_the_test_cells_time_limit(monk
     assert sql.run("SELECT 1 AS a", {})["a"].tolist() == [1]
 
 
-RUNAWAY = "SELECT SUM(a.range * b.range) FROM range(10000000) AS a, range(100000) AS b"
-
-
 def test_queries_share_one_watchdog_that_still_stops_each_runaway_in_time(monkeypatch):
-    """One thread per process times every query (a thread started and joined per query
-    cost more than the course's small queries); a query that may run for less time than
-    the watchdog is sleeping wakes it: a short budget beside a long one still stops on time."""
+    """One thread per process times every query (starting and joining one per query held
+    each query up while other students' work kept the cores busy); a query that may run
+    for less time than the watchdog is sleeping wakes it: a short budget beside a long
+    one still stops on time."""
     sql.run("SELECT 1 AS a", {}, budget_seconds=5)  # this process's watchdog exists
     started = []
     real_start = threading.Thread.start
-    monkeypatch.setattr(threading.Thread, "start",
-                        lambda self: (started.append(self.name), real_start(self))[1])
+
+    def counted_start(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", counted_start)
     for n in range(30):
         assert sql.run(f"SELECT {n} AS a", {}, budget_seconds=5)["a"].tolist() == [n]
     assert started == []
@@ -299,7 +302,12 @@ def test_an_interrupt_that_fails_does_not_end_the_watchdog(monkeypatch):
     monkeypatch.setattr(sql.Database, "interrupt", real)
     outcome, opened = [], []
     connect = sql.connect
-    monkeypatch.setattr(sql, "connect", lambda *a, **k: (opened.append(connect(*a, **k)), opened[-1])[1])
+
+    def recorded(*args, **kwargs):
+        opened.append(connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sql, "connect", recorded)
 
     def second() -> None:
         with pytest.raises(checks.TooSlow):

@@ -381,7 +381,8 @@ class _Watchdog:
             self._watches.discard(watch)
 
     def stop(self) -> None:
-        """End the thread (once no query is running), and wait for it to end."""
+        """End the thread and wait for it to end. A query still running is no longer timed:
+        only for a process that runs none (the factory, once warmed up)."""
         with self._cond:
             self._stopping = True
             self._cond.notify()
@@ -409,9 +410,9 @@ _WATCHDOG: list[_Watchdog] = []  # this process's; a forked child starts its own
 
 
 def _watchdog() -> _Watchdog:
-    """This process's watchdog; a new one if there is none, or if its thread died."""
-    if not _WATCHDOG or not _WATCHDOG[0].thread.is_alive():
-        _WATCHDOG[:] = [_Watchdog()]
+    """This process's watchdog, started by its first timed query."""
+    if not _WATCHDOG:
+        _WATCHDOG.append(_Watchdog())
     return _WATCHDOG[0]
 
 
