@@ -369,6 +369,20 @@ def test_a_forked_grader_gets_a_watchdog_of_its_own():
     pytest.fail("the forked process's runaway query was never interrupted")
 
 
+def test_a_process_that_ran_a_timed_query_exits_quietly():
+    """A learner's kernel, a grading worker, a test run: each runs timed queries, then exits.
+    The watchdog thread, still alive at exit, kept DuckDB's objects alive past the count its
+    bindings make, and every such process ended by printing some forty "nanobind: leaked"
+    lines (on the terminal JupyterLab runs in, in CI's log)."""
+    code = ("import pandas as pd\nfrom mlinterview import sql\n"
+            "print(len(sql.run('SELECT * FROM t', {'t': pd.DataFrame({'a': [1, 2]})})))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2"
+    assert "leaked" not in done.stderr, done.stderr[:2000]
+
+
 # --------------------------------------------------------------------------- sql: comparing results
 
 

@@ -32,6 +32,7 @@ Hidden tests are declarations, like :func:`checks.expect`::
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import functools
@@ -426,6 +427,11 @@ def stop_watchdog() -> None:
 
 if hasattr(os, "register_at_fork"):  # the thread does not survive a fork; its lock may be held
     os.register_at_fork(after_in_child=_WATCHDOG.clear)
+# A thread still alive when Python exits keeps this module, and the DuckDB connections it
+# holds, alive past the point where DuckDB's bindings count what was not freed: every process
+# that had run a timed query (a learner's kernel, a test run) ended printing some forty
+# "nanobind: leaked ..." lines.
+atexit.register(stop_watchdog)
 
 
 def _statement_kinds(query: str) -> tuple:
